@@ -1,0 +1,245 @@
+#include "app.h"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+
+#include "rampart/core/evaluator.h"
+#include "rampart/core/regions.h"
+#include "rampart/core/result.h"
+#include "rampart/dsl/frontend.h"
+#include "rampart/exporters/json.h"
+#include "rampart/exporters/text.h"
+#include "rampart/importers/registry.h"
+
+namespace rampart::cli {
+namespace {
+
+struct Options {
+  std::string format = "text";
+  std::string color = "auto";
+  std::string output;
+  bool verbose = false;
+};
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+bool use_color(const Options& o, bool terminal) {
+  if (o.color == "always") return true;
+  if (o.color == "never") return false;
+  if (std::getenv("NO_COLOR")) return false;
+  return terminal && o.output.empty();
+}
+
+// Prints a report in the chosen format and returns its exit code.
+int emit(const core::Report& report, const Options& o, Streams& s) {
+  std::string text;
+  if (o.format == "json") {
+    text = exporters::render_json(report);
+  } else {
+    exporters::TextStyle style{use_color(o, s.out_is_terminal), o.verbose};
+    text = exporters::render_text(report, style);
+  }
+  if (!o.output.empty()) {
+    std::ofstream f(o.output, std::ios::binary);
+    f << text;
+    if (!f) {
+      s.err << fmt::format("rampart: cannot write `{}`\n", o.output);
+      return core::exit_code::kBadInput;
+    }
+  } else {
+    s.out << text;
+  }
+  return report.exit_code();
+}
+
+// Loads a policy; on failure the report carries the diagnostics.
+std::optional<core::Policy> load(const std::string& path, core::Report& report) {
+  importers::Registry registry = importers::default_registry();
+  dsl::PolicyLoad load = dsl::load_policy_file(path, registry);
+  report.inputs.push_back(path);
+  report.diagnostics = load.diagnostics.sorted();
+  return std::move(load.policy);
+}
+
+core::Result answer(const core::Policy& policy, const core::Question& q) {
+  if (auto r = core::answer_by_enumeration(policy, q)) return *r;
+  throw UsageError(fmt::format(
+      "{}: `{}` is a symbolic question (it ranges over many sources or ports); this build answers only "
+      "questions about concrete packets, and symbolic questions are not supported yet",
+      q.origin.to_string(), q.text));
+}
+
+int cmd_check(const std::string& file, const Options& o, Streams& s) {
+  core::Report report;
+  report.command = "check";
+  auto policy = load(file, report);
+  if (!policy) return emit(report, o, s);
+  for (const auto& q : policy->questions) report.results.push_back(answer(*policy, q));
+  if (policy->questions.empty()) {
+    report.diagnostics.push_back(core::Diagnostic{core::Severity::Warning, "RP2403", "the policy asks no question "
+                                                  "(no `assert` or `query` statement)", core::Origin::policy(file, 0, 0), {}, {}});
+  }
+  return emit(report, o, s);
+}
+
+int cmd_query(const std::string& file, const std::string& question, const Options& o, Streams& s) {
+  core::Report report;
+  report.command = "query";
+  auto policy = load(file, report);
+  if (!policy) return emit(report, o, s);
+  auto q = dsl::parse_question(question, *policy);
+  if (!q.question) {
+    auto d = q.diagnostics.sorted();
+    report.diagnostics.insert(report.diagnostics.end(), d.begin(), d.end());
+    return emit(report, o, s);
+  }
+  report.results.push_back(answer(*policy, *q.question));
+  return emit(report, o, s);
+}
+
+int cmd_explain(const std::string& file, const std::string& packet_text, const Options& o, Streams& s) {
+  core::Report report;
+  report.command = "explain";
+  auto policy = load(file, report);
+  if (!policy) return emit(report, o, s);
+  auto p = dsl::parse_packet(packet_text, *policy);
+  if (!p.packet) {
+    auto d = p.diagnostics.sorted();
+    report.diagnostics.insert(report.diagnostics.end(), d.begin(), d.end());
+    return emit(report, o, s);
+  }
+  core::Endpoint source;
+  if (p.source_host.valid()) {
+    source.kind = core::Endpoint::Kind::Host;
+    source.host = p.source_host;
+  }
+  core::Destination dest;
+  dest.host = p.destination;
+  core::NetworkPath path = core::path_for(*policy, source, dest);
+  auto evals = core::evaluate_all(*policy, path, *p.packet);
+  bool all = true, none = true;
+  for (const auto& e : evals) {
+    (e.outcome.admitted ? none : all) = false;
+  }
+  for (const auto& e : evals) {
+    core::Result r;
+    r.text = packet_text;
+    r.kind = "explain";
+    r.is_query = true;
+    r.verdict = all || none ? core::Verdict::Holds : core::Verdict::Unknown;
+    r.reason = e.outcome.admitted ? "admitted" : "not admitted";
+    if (evals.size() > 1) r.reason += " under the assumptions below";
+    r.network = core::describe(*policy, e.outcome, e.valuation);
+    report.results.push_back(std::move(r));
+  }
+  return emit(report, o, s);
+}
+
+void add_output_options(CLI::App* cmd, Options& o) {
+  cmd->add_option("--format", o.format, "output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  cmd->add_option("--color", o.color, "colour: auto, always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  cmd->add_option("-o,--output", o.output, "write the report to FILE instead of standard output");
+  cmd->add_flag("-v,--verbose", o.verbose, "show every witness, even for claims that hold");
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, Streams streams) {
+  CLI::App app{"rampart: proves or refutes who can reach what and who can touch what"};
+  app.name("rampart");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("rampart ") + RAMPART_VERSION);
+  app.footer(R"(Examples:
+  rampart check examples/ssh-sg/policy.rampart
+  rampart query examples/ssh-sg/policy.rampart 'reach 192.168.1.50 -> web1 tcp/22'
+  rampart explain examples/ssh-sg/policy.rampart 'tcp 203.0.113.7:40000 -> web1:22'
+
+Exit codes: 0 every claim holds, 1 a claim is violated, 2 bad input or usage,
+3 an answer is unknown, 4 internal error. See docs/cli.md.)");
+
+  Options opts;
+  std::string file, question, packet;
+
+  auto* check = app.add_subcommand("check", "run every `assert` and `query` of a policy");
+  check->add_option("FILE", file, "policy file")->required();
+  add_output_options(check, opts);
+  check->footer(R"(Examples:
+  rampart check policy.rampart
+  rampart check --format json policy.rampart > report.json)");
+
+  auto* query = app.add_subcommand("query", "answer one question about a policy");
+  query->add_option("FILE", file, "policy file")->required();
+  query->add_option("QUESTION", question, "a question in the policy language")->required();
+  add_output_options(query, opts);
+  query->footer(R"(Examples:
+  rampart query policy.rampart 'reach 192.168.1.50 -> web1 tcp/22'
+  rampart query policy.rampart 'not reach 203.0.113.7 -> web1 tcp/22')");
+
+  auto* explain = app.add_subcommand("explain", "trace one concrete packet through every layer");
+  explain->add_option("FILE", file, "policy file")->required();
+  explain->add_option("PACKET", packet, "a packet: PROTO SRC[:PORT] -> DST[:PORT]")->required();
+  add_output_options(explain, opts);
+  explain->footer(R"(Examples:
+  rampart explain policy.rampart 'tcp 192.168.1.50:40000 -> web1:22'
+  rampart explain policy.rampart 'udp [2001:db8::1]:5353 -> [2001:db8::10]:53'
+  rampart explain policy.rampart 'icmp 10.0.0.1 -> web1 type 8 code 0')");
+
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp& e) {
+    streams.out << app.help();
+    return 0;
+  } catch (const CLI::CallForAllHelp& e) {
+    streams.out << app.help("", CLI::AppFormatMode::All);
+    return 0;
+  } catch (const CLI::CallForVersion& e) {
+    streams.out << e.what() << "\n";
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) {
+      // --help on a subcommand
+      for (auto* sub : {check, query, explain}) {
+        if (sub->parsed()) {
+          streams.out << sub->help();
+          return 0;
+        }
+      }
+      streams.out << app.help();
+      return 0;
+    }
+    streams.err << "rampart: " << e.what() << "\n" << "run `rampart --help` for usage\n";
+    return core::exit_code::kBadInput;
+  }
+
+  try {
+    if (check->parsed()) return cmd_check(file, opts, streams);
+    if (query->parsed()) return cmd_query(file, question, opts, streams);
+    if (explain->parsed()) return cmd_explain(file, packet, opts, streams);
+  } catch (const UsageError& e) {
+    streams.err << "rampart: " << e.what() << "\n";
+    return core::exit_code::kBadInput;
+  } catch (const core::InternalError& e) {
+    streams.err << "rampart: internal error: " << e.what()
+                << "\n  this is a bug in rampart, not in your input; please report it with the files that caused it\n";
+    return core::exit_code::kInternal;
+  } catch (const std::bad_alloc&) {
+    streams.err << "rampart: out of memory\n";
+    return core::exit_code::kInternal;
+  } catch (const std::exception& e) {
+    streams.err << "rampart: internal error: " << e.what() << "\n";
+    return core::exit_code::kInternal;
+  }
+  return core::exit_code::kBadInput;
+}
+
+}  // namespace rampart::cli

@@ -1,0 +1,90 @@
+#pragma once
+// AST -> core::Policy: names, kinds, values, and every check the language
+// makes. Keeps going after an error so one run reports every mistake.
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ast.h"
+#include "rampart/core/diagnostic.h"
+#include "rampart/core/import.h"
+#include "rampart/core/policy.h"
+
+namespace rampart::dsl {
+
+class Binder {
+ public:
+  Binder(const core::ImportResolver* resolver, core::Diagnostics& diags);
+
+  // Binds whole files (the root first, then what it includes, in order).
+  std::optional<core::Policy> bind(std::vector<std::pair<std::string, const ast::SourceFile*>> files);
+
+  // Binds one question against an existing policy (for `rampart query`).
+  std::optional<core::Question> bind_question(const core::Policy& policy, const ast::Question& q,
+                                              bool is_query);
+
+  // Resolves one concrete packet for `rampart explain`.
+  struct BoundPacket {
+    core::Packet packet;
+    core::HostId source_host;
+    core::HostId destination;
+  };
+  std::optional<BoundPacket> bind_packet(const core::Policy& policy, const ast::Packet& p);
+
+ private:
+  enum class NameKind { Zone, Ports, Firewall, Host, Import };
+  struct Name {
+    NameKind kind;
+    core::Origin origin;
+    const ast::Zone* zone = nullptr;
+    const ast::Ports* ports = nullptr;
+    uint32_t index = 0;  // resolved zone / ports / filter / host index
+    bool resolved = false;
+    bool resolving = false;
+    bool failed = false;
+  };
+
+  struct AddressInfo {
+    bool untrusted = false;
+    std::vector<const core::Zone*> zones;
+    std::optional<core::HostId> single_host;  // the whole expression is one host name
+  };
+
+  static std::string kind_name(NameKind k);
+  bool declare(const std::string& name, Name entry);
+  Name* lookup(const ast::Ident& id);
+
+  void declare_statements(const ast::SourceFile& file);
+  void run_import(const ast::Import& imp, core::HostId host);
+  void bind_firewall(const ast::Firewall& fw, Name& entry);
+  void bind_host(const ast::Host& h);
+  void bind_host_addresses(const ast::Host& h, core::Host& host);
+  void not_yet_supported(const core::Origin& origin, const std::string& what);
+
+  std::optional<core::AddressSet> resolve_zone(Name& entry, const std::string& name);
+  std::optional<core::ServiceSet> resolve_ports(Name& entry, const std::string& name);
+  std::optional<core::AddressSet> addresses(const ast::AddrExpr& e, AddressInfo* info = nullptr);
+  std::optional<core::AddressSet> address_atom(const ast::AddrAtom& a, AddressInfo* info);
+  std::optional<core::ServiceSet> services(const ast::ServiceList& l);
+  std::optional<core::ServiceMatch> service_atom_match(const ast::ServiceAtom& a);
+  std::optional<core::PortSet> ports(const std::vector<ast::PortRange>& ranges);
+  std::optional<uint64_t> number(const ast::Number& n, uint64_t max, const char* what);
+  std::optional<core::Rule> rule(const ast::Rule& r, core::Combining combining);
+  std::optional<core::FilterId> filter_ref(const ast::ObjectRef& ref);
+  std::optional<core::Question> question(const ast::Question& q, bool is_query);
+
+  const core::ImportResolver* resolver_;
+  core::Diagnostics& diags_;
+  core::Policy policy_;
+  std::map<std::string, Name> names_;
+  // Native objects by import scope, then native id.
+  std::map<std::string, std::map<std::string, core::NamedObject>> imported_;
+  std::vector<std::pair<std::string, const ast::SourceFile*>> files_;
+};
+
+}  // namespace rampart::dsl

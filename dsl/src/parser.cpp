@@ -1,0 +1,789 @@
+// The AST builder: the only file that sees ANTLR. It calls the generated
+// contexts' typed accessors directly and copies what it needs into ast::.
+
+#include "parser.h"
+
+#include <fmt/format.h>
+
+#include "RampartLexer.h"
+#include "RampartParser.h"
+#include "antlr4-runtime.h"
+#include "codes.h"
+
+namespace rampart::dsl {
+namespace {
+
+using rampart_grammar::RampartLexer;
+using rampart_grammar::RampartParser;
+using P = RampartParser;
+
+// ANTLR counts columns from 0; people and SARIF count from 1. Converted here only.
+core::Origin origin_at(const std::string& file, size_t line, size_t char_position) {
+  return core::Origin::policy(file, uint32_t(line), uint32_t(char_position + 1));
+}
+
+class ErrorCollector : public antlr4::BaseErrorListener {
+ public:
+  ErrorCollector(const std::string& file, core::Diagnostics& diags) : file_(file), diags_(diags) {}
+
+  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending, size_t line,
+                   size_t char_position, const std::string& message, std::exception_ptr) override {
+    ++count_;
+    std::string text = message;
+    bool lexer = dynamic_cast<antlr4::Lexer*>(recognizer) != nullptr;
+    if (lexer) {
+      // "token recognition error at: 'x'" -> our wording.
+      auto at = message.find("at: ");
+      std::string what = at == std::string::npos ? message : message.substr(at + 4);
+      diags_.error(codes::kBadCharacter, origin_at(file_, line, char_position),
+                   fmt::format("unexpected character {}", what));
+      return;
+    }
+    if (offending && offending->getType() == RampartLexer::BAD_CHAR) {
+      diags_.error(codes::kBadCharacter, origin_at(file_, line, char_position),
+                   fmt::format("unexpected character `{}`", offending->getText()));
+      return;
+    }
+    diags_.error(codes::kSyntax, origin_at(file_, line, char_position), rewrite(text));
+  }
+
+  size_t count() const { return count_; }
+
+ private:
+  // ANTLR's messages name tokens as quoted literals; keep them, drop noise.
+  static std::string rewrite(std::string m) {
+    for (const char* from : {"mismatched input ", "extraneous input ", "no viable alternative at input "}) {
+      if (m.rfind(from, 0) == 0) {
+        std::string rest = m.substr(std::string(from).size());
+        std::string kind = std::string(from) == "no viable alternative at input " ? "cannot parse " : "unexpected ";
+        return kind + rest;
+      }
+    }
+    if (m.rfind("missing ", 0) == 0) return m;
+    return m;
+  }
+
+  std::string file_;
+  core::Diagnostics& diags_;
+  size_t count_ = 0;
+};
+
+class Builder {
+ public:
+  Builder(const std::string& file, antlr4::CharStream& input, core::Diagnostics& diags)
+      : file_(file), input_(input), diags_(diags) {}
+
+  core::Origin origin(antlr4::Token* t) const {
+    if (!t) return core::Origin::policy(file_, 0, 0);
+    return origin_at(file_, t->getLine(), t->getCharPositionInLine());
+  }
+  core::Origin origin(antlr4::tree::TerminalNode* n) const { return origin(n ? n->getSymbol() : nullptr); }
+  core::Origin origin(antlr4::ParserRuleContext* ctx) const {
+    if (!ctx) return core::Origin::policy(file_, 0, 0);
+    core::Origin o = origin(ctx->getStart());
+    if (auto* stop = ctx->getStop()) {
+      o.end_line = uint32_t(stop->getLine());
+      o.end_column = uint32_t(stop->getCharPositionInLine() + stop->getText().size());
+    }
+    return o;
+  }
+
+  std::string text(antlr4::ParserRuleContext* ctx) const {
+    if (!ctx || !ctx->getStart() || !ctx->getStop()) return {};
+    size_t a = ctx->getStart()->getStartIndex();
+    size_t b = ctx->getStop()->getStopIndex();
+    if (b < a || b == INVALID_INDEX) return {};
+    return input_.getText(antlr4::misc::Interval(a, b));
+  }
+
+  std::string unquote(antlr4::Token* t) {
+    std::string raw = t ? t->getText() : "\"\"";
+    std::string out;
+    for (size_t i = 1; i + 1 < raw.size(); ++i) {
+      char c = raw[i];
+      if (c == '\\' && i + 2 < raw.size()) {
+        char n = raw[++i];
+        switch (n) {
+          case 'n': out += '\n'; break;
+          case 't': out += '\t'; break;
+          case '\\': out += '\\'; break;
+          case '"': out += '"'; break;
+          default:
+            diags_.error(codes::kBadString, origin(t), fmt::format("unknown escape `\\{}` in a string", n));
+            out += n;
+        }
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  }
+  std::string unquote(antlr4::tree::TerminalNode* n) { return unquote(n ? n->getSymbol() : nullptr); }
+
+  static void require(const void* p) {
+    if (!p) core::internal_error("incomplete parse tree after a successful parse");
+  }
+
+  ast::Ident ident(P::IdentContext* c) {
+    require(c);
+    return ast::Ident{c->getText(), origin(c)};
+  }
+  ast::Number number(antlr4::tree::TerminalNode* n) {
+    require(n);
+    return ast::Number{n->getText(), origin(n)};
+  }
+
+  ast::ObjectRef object_ref(P::ObjectRefContext* c) {
+    require(c);
+    ast::ObjectRef r;
+    r.name = ident(c->ident());
+    if (c->STRING()) r.native_id = unquote(c->STRING());
+    r.text = text(c);
+    r.origin = origin(c);
+    return r;
+  }
+
+  ast::AddrAtom addr_atom(P::AddrAtomContext* c, size_t depth) {
+    require(c);
+    ast::AddrAtom a;
+    a.origin = origin(c);
+    if (c->ANY()) {
+      a.kind = ast::AddrAtom::Kind::Any;
+    } else if (c->ANY4()) {
+      a.kind = ast::AddrAtom::Kind::Any4;
+    } else if (c->ANY6()) {
+      a.kind = ast::AddrAtom::Kind::Any6;
+    } else if (!c->IPV4().empty() || !c->IPV6().empty()) {
+      auto tokens = c->IPV4().empty() ? c->IPV6() : c->IPV4();
+      a.text = tokens.at(0)->getText();
+      if (c->DASH()) {
+        a.kind = ast::AddrAtom::Kind::Range;
+        a.high = tokens.at(1)->getText();
+      } else {
+        a.kind = ast::AddrAtom::Kind::Literal;
+      }
+    } else if (c->objectRef()) {
+      a.kind = ast::AddrAtom::Kind::Ref;
+      a.ref = object_ref(c->objectRef());
+    } else {
+      a.kind = ast::AddrAtom::Kind::Group;
+      if (depth >= kMaxNesting) {
+        diags_.error(codes::kNestingTooDeep, a.origin,
+                     fmt::format("address expressions nest deeper than {} levels", kMaxNesting));
+        a.kind = ast::AddrAtom::Kind::Any;
+        return a;
+      }
+      a.group = std::make_unique<ast::AddrExpr>(addr_expr(c->addrExpr(), depth + 1));
+    }
+    return a;
+  }
+
+  ast::AddrExpr addr_expr(P::AddrExprContext* c, size_t depth = 0) {
+    require(c);
+    ast::AddrExpr e;
+    e.text = text(c);
+    e.origin = origin(c);
+    for (auto* t : c->addrTerm()) {
+      ast::AddrTerm term;
+      auto atoms = t->addrAtom();
+      term.base = addr_atom(atoms.at(0), depth);
+      for (size_t i = 1; i < atoms.size(); ++i) term.excepts.push_back(addr_atom(atoms[i], depth));
+      e.terms.push_back(std::move(term));
+    }
+    return e;
+  }
+
+  std::vector<ast::PortRange> port_list(P::PortListContext* c) {
+    require(c);
+    std::vector<ast::PortRange> out;
+    for (auto* r : c->portRange()) {
+      ast::PortRange pr;
+      auto ints = r->INT();
+      pr.low = number(ints.at(0));
+      if (ints.size() > 1) pr.high = number(ints.at(1));
+      pr.origin = origin(r);
+      out.push_back(std::move(pr));
+    }
+    return out;
+  }
+
+  ast::ServiceAtom service_atom(P::ServiceAtomContext* c) {
+    require(c);
+    ast::ServiceAtom s;
+    s.text = text(c);
+    s.origin = origin(c);
+    if (c->protoName()) {
+      s.kind = ast::ServiceAtom::Kind::Protocol;
+      s.protocol = c->protoName()->getText();
+      if (auto* pt = c->portOrType()) {
+        if (pt->portList()) {
+          s.ports = port_list(pt->portList());
+        } else {
+          auto ints = pt->INT();
+          s.icmp_type = number(ints.at(0));
+          s.icmp_code = number(ints.at(1));
+        }
+      }
+    } else if (c->PROTO()) {
+      s.kind = ast::ServiceAtom::Kind::ProtocolNumber;
+      s.number = number(c->INT());
+    } else if (c->ANY()) {
+      s.kind = ast::ServiceAtom::Kind::Any;
+    } else {
+      s.kind = ast::ServiceAtom::Kind::Name;
+      s.name = ident(c->ident());
+    }
+    return s;
+  }
+
+  ast::ServiceList service_list(P::ServiceListContext* c) {
+    require(c);
+    ast::ServiceList l;
+    l.text = text(c);
+    l.origin = origin(c);
+    for (auto* a : c->serviceAtom()) l.atoms.push_back(service_atom(a));
+    return l;
+  }
+
+  ast::Endpoint endpoint(P::EndpointSpecContext* c) {
+    require(c);
+    ast::Endpoint e;
+    e.addresses = addr_expr(c->addrExpr());
+    if (c->portList()) {
+      e.ports = port_list(c->portList());
+      e.has_ports = true;
+    }
+    e.origin = origin(c);
+    return e;
+  }
+
+  std::unique_ptr<ast::Import> import(P::ImportStmtContext* c) {
+    require(c);
+    auto i = std::make_unique<ast::Import>();
+    i->format = text(c->format);
+    i->format_origin = origin(c->format);
+    i->path = unquote(c->path);
+    i->path_origin = origin(c->path);
+    if (c->name) i->name = ident(c->name);
+    i->origin = origin(c);
+    return i;
+  }
+
+  ast::OwnerSpec owner_spec(P::OwnerSpecContext* c) {
+    require(c);
+    ast::OwnerSpec o;
+    o.user = ident(c->user);
+    if (c->group) o.group = ident(c->group);
+    o.origin = origin(c);
+    return o;
+  }
+
+  std::unique_ptr<ast::User> user(P::UserDeclContext* c) {
+    require(c);
+    auto u = std::make_unique<ast::User>();
+    u->name = ident(c->name);
+    for (auto* o : c->userOption()) {
+      if (o->UID()) {
+        u->uid = number(o->INT());
+      } else if (o->GROUP()) {
+        u->primary_group = ident(o->primary);
+      } else {
+        for (auto* g : o->ident()) u->groups.push_back(ident(g));
+      }
+    }
+    if (c->host) u->host = ident(c->host);
+    u->origin = origin(c);
+    return u;
+  }
+
+  std::unique_ptr<ast::Group> group(P::GroupDeclContext* c) {
+    require(c);
+    auto g = std::make_unique<ast::Group>();
+    g->name = ident(c->name);
+    if (c->INT()) g->gid = number(c->INT());
+    auto idents = c->ident();
+    for (auto* i : idents) {
+      if (i == c->name || i == c->host) continue;
+      g->members.push_back(ident(i));
+    }
+    if (c->host) g->host = ident(c->host);
+    g->origin = origin(c);
+    return g;
+  }
+
+  std::vector<std::pair<std::string, core::Origin>> strings(std::vector<antlr4::tree::TerminalNode*> nodes) {
+    std::vector<std::pair<std::string, core::Origin>> out;
+    for (auto* n : nodes) out.emplace_back(unquote(n), origin(n));
+    return out;
+  }
+
+  std::unique_ptr<ast::FileDecl> file_decl(P::FileDeclContext* c) {
+    require(c);
+    auto f = std::make_unique<ast::FileDecl>();
+    f->kind = c->fileKind()->getText();
+    f->path = unquote(c->path);
+    f->path_origin = origin(c->path);
+    for (auto* o : c->fileOption()) {
+      if (o->OWNER()) {
+        f->owner = owner_spec(o->ownerSpec());
+      } else if (o->MODE()) {
+        f->mode = number(o->INT());
+      } else if (o->ACL()) {
+        f->acl = strings(o->STRING());
+      } else if (o->DEFAULT_ACL()) {
+        f->default_acl = strings(o->STRING());
+      } else if (o->IMMUTABLE()) {
+        f->immutable = true;
+      } else if (o->APPEND_ONLY()) {
+        f->append_only = true;
+      } else if (o->LABEL()) {
+        f->label = unquote(o->STRING().at(0));
+      }
+    }
+    if (c->host) f->host = ident(c->host);
+    f->origin = origin(c);
+    return f;
+  }
+
+  std::unique_ptr<ast::Mount> mount(P::MountDeclContext* c) {
+    require(c);
+    auto m = std::make_unique<ast::Mount>();
+    m->path = unquote(c->path);
+    m->path_origin = origin(c->path);
+    m->read_only = c->READ_ONLY() != nullptr;
+    if (c->host) m->host = ident(c->host);
+    m->origin = origin(c);
+    return m;
+  }
+
+  std::unique_ptr<ast::Service> service(P::ServiceDeclContext* c) {
+    require(c);
+    auto s = std::make_unique<ast::Service>();
+    s->name = ident(c->name);
+    if (c->host) s->host = ident(c->host);
+    s->run_as = owner_spec(c->ownerSpec());
+    for (auto* o : c->serviceOption()) {
+      if (o->GROUPS()) {
+        for (auto* g : o->ident()) s->groups.push_back(ident(g));
+      } else if (o->UMASK()) {
+        s->umask = number(o->INT());
+      } else if (o->CAPABILITIES()) {
+        s->capabilities_declared = true;
+        if (o->NONE()) s->no_capabilities = true;
+        for (auto* cap : o->ident()) s->capabilities.push_back(ident(cap));
+      } else if (o->DOMAIN()) {
+        s->domain = ident(o->ident().at(0));
+      } else if (o->PROGRAM()) {
+        s->program = unquote(o->STRING());
+      }
+    }
+    for (auto* a : c->accessDecl()) {
+      ast::Access access;
+      access.verb = a->accessVerb()->getText();
+      access.paths = strings(a->STRING());
+      access.origin = origin(a);
+      s->accesses.push_back(std::move(access));
+    }
+    s->origin = origin(c);
+    return s;
+  }
+
+  std::unique_ptr<ast::Zone> zone(P::ZoneDeclContext* c) {
+    auto z = std::make_unique<ast::Zone>();
+    z->name = ident(c->name);
+    for (auto* a : c->zoneAttr()) {
+      if (a->UNTRUSTED()) z->untrusted = true;
+      if (a->TRUSTED()) z->trusted = true;
+      if (a->CLIENT_PORTS()) {
+        z->client_ports = port_list(a->portList());
+        z->has_client_ports = true;
+      }
+    }
+    z->addresses = addr_expr(c->addrExpr());
+    z->origin = origin(c);
+    return z;
+  }
+
+  ast::Rule rule(P::RuleStmtContext* c) {
+    ast::Rule r;
+    if (c->label) r.label = ident(c->label);
+    if (c->PRIORITY()) r.priority = number(c->INT());
+    r.action = c->ruleAction()->getText();
+    r.action_origin = origin(c->ruleAction());
+    auto* body = c->ruleBody();
+    require(body);
+    if (body->serviceList()) r.services = service_list(body->serviceList());
+    if (body->src) r.from = endpoint(body->src);
+    if (body->dst) r.to = endpoint(body->dst);
+    if (body->dstPorts) {
+      r.dst_ports = port_list(body->dstPorts);
+      r.has_dst_ports = true;
+    }
+    for (auto* o : body->ruleOption()) {
+      ast::RuleOption opt;
+      opt.origin = origin(o);
+      if (o->STATE()) {
+        opt.kind = ast::RuleOption::Kind::State;
+        for (auto* s : o->stateName()) opt.states.push_back(s->getText());
+      } else if (o->IN()) {
+        opt.kind = ast::RuleOption::Kind::InInterface;
+        opt.text = unquote(o->ifaceName);
+      } else if (o->OUT()) {
+        opt.kind = ast::RuleOption::Kind::OutInterface;
+        opt.text = unquote(o->ifaceName);
+      } else {
+        opt.kind = ast::RuleOption::Kind::Unknown;
+        opt.text = unquote(o->reason);
+      }
+      r.options.push_back(std::move(opt));
+    }
+    r.text = text(c);
+    r.origin = origin(c);
+    return r;
+  }
+
+  std::unique_ptr<ast::Firewall> firewall(P::FirewallDeclContext* c) {
+    auto f = std::make_unique<ast::Firewall>();
+    f->name = ident(c->name);
+    for (auto* o : c->firewallOption()) {
+      ast::FirewallOption opt;
+      opt.origin = origin(o);
+      if (o->DEFAULT()) {
+        opt.keyword = "default";
+        opt.value = o->ruleAction()->getText();
+      } else if (o->SCOPE()) {
+        opt.keyword = "scope";
+        opt.value = o->HOST() ? "host" : "network";
+      } else {
+        opt.keyword = o->getText();
+      }
+      f->options.push_back(std::move(opt));
+    }
+    for (auto* r : c->ruleStmt()) f->rules.push_back(rule(r));
+    f->origin = origin(c);
+    return f;
+  }
+
+  std::vector<ast::InterfaceAddress> if_addrs(std::vector<P::IfAddrContext*> addrs) {
+    std::vector<ast::InterfaceAddress> out;
+    for (auto* a : addrs) out.push_back(ast::InterfaceAddress{a->getText(), origin(a)});
+    return out;
+  }
+
+  std::vector<std::vector<ast::ObjectRef>> layers(P::LayerListContext* c) {
+    require(c);
+    std::vector<std::vector<ast::ObjectRef>> out;
+    for (auto* l : c->layer()) {
+      std::vector<ast::ObjectRef> members;
+      for (auto* m : l->objectRef()) members.push_back(object_ref(m));
+      out.push_back(std::move(members));
+    }
+    return out;
+  }
+
+  std::unique_ptr<ast::Host> host(P::HostDeclContext* c) {
+    auto h = std::make_unique<ast::Host>();
+    h->name = ident(c->name);
+    for (auto* item : c->hostItem()) {
+      ast::HostItem it;
+      it.origin = origin(item);
+      if (auto* i = dynamic_cast<P::InterfaceItemContext*>(item)) {
+        it.kind = ast::HostItem::Kind::Interface;
+        it.interface_name = ident(i->ifName);
+        if (i->kind) it.interface_kind = ident(i->kind);
+        it.addresses = if_addrs(i->ifAddr());
+      } else if (auto* a = dynamic_cast<P::AddressItemContext*>(item)) {
+        it.kind = ast::HostItem::Kind::Address;
+        it.addresses = if_addrs(a->ifAddr());
+      } else if (auto* in = dynamic_cast<P::InboundItemContext*>(item)) {
+        it.kind = ast::HostItem::Kind::Inbound;
+        it.layers = layers(in->layerList());
+      } else if (auto* out = dynamic_cast<P::OutboundItemContext*>(item)) {
+        it.kind = ast::HostItem::Kind::Outbound;
+        it.layers = layers(out->layerList());
+      } else if (auto* l = dynamic_cast<P::ListenItemContext*>(item)) {
+        it.kind = ast::HostItem::Kind::Listen;
+        it.listen_service = service_atom(l->serviceAtom());
+        if (l->bindAddr()) {
+          it.bind = l->bindAddr()->getText();
+          it.bind_origin = origin(l->bindAddr());
+        }
+        if (l->owner) it.owner = ident(l->owner);
+      } else if (auto* let = dynamic_cast<P::LetItemContext*>(item)) {
+        it.kind = ast::HostItem::Kind::Let;
+        it.symbol = ident(let->symbol);
+        it.value = addr_expr(let->addrExpr());
+      } else if (auto* set = dynamic_cast<P::SetItemContext*>(item)) {
+        it.kind = ast::HostItem::Kind::Set;
+        it.setting_key = text(set->key);
+        auto* v = set->value;
+        it.setting_value = v->STRING() ? unquote(v->STRING()) : v->getText();
+      } else if (auto* imp = dynamic_cast<P::HostImportItemContext*>(item)) {
+        it.kind = ast::HostItem::Kind::Import;
+        it.import = import(imp->importStmt());
+      } else if (auto* s = dynamic_cast<P::HostServiceItemContext*>(item)) {
+        it.kind = ast::HostItem::Kind::Service;
+        it.service = service(s->serviceDecl());
+      } else if (auto* u = dynamic_cast<P::HostUserItemContext*>(item)) {
+        it.kind = ast::HostItem::Kind::User;
+        it.user = user(u->userDecl());
+      } else if (auto* g = dynamic_cast<P::HostGroupItemContext*>(item)) {
+        it.kind = ast::HostItem::Kind::Group;
+        it.group = group(g->groupDecl());
+      } else if (auto* f = dynamic_cast<P::HostFileItemContext*>(item)) {
+        it.kind = ast::HostItem::Kind::File;
+        it.file = file_decl(f->fileDecl());
+      } else if (auto* m = dynamic_cast<P::HostMountItemContext*>(item)) {
+        it.kind = ast::HostItem::Kind::Mount;
+        it.mount = mount(m->mountDecl());
+      } else {
+        core::internal_error("unhandled host item in the parse tree");
+      }
+      h->items.push_back(std::move(it));
+    }
+    h->origin = origin(c);
+    return h;
+  }
+
+  ast::Endpoint source(P::SourceContext* c) {
+    require(c);
+    ast::Endpoint e;
+    e.addresses = addr_expr(c->addrExpr());
+    if (c->portList()) {
+      e.ports = port_list(c->portList());
+      e.has_ports = true;
+    }
+    e.origin = origin(c);
+    return e;
+  }
+
+  ast::Subject subject(P::SubjectContext* c) {
+    require(c);
+    ast::Subject s;
+    if (c->USER()) s.kind = "user";
+    if (c->SERVICE()) s.kind = "service";
+    s.name = ident(c->ident());
+    s.origin = origin(c);
+    return s;
+  }
+
+  std::unique_ptr<ast::Question> question(P::QuestionContext* c) {
+    require(c);
+    auto q = std::make_unique<ast::Question>();
+    q->text = text(c);
+    q->origin = origin(c);
+    auto network = [&](auto* n, ast::Question::Kind kind) {
+      q->kind = kind;
+      q->source = source(n->source());
+      q->target = addr_expr(n->target()->addrExpr());
+      q->services = service_list(n->serviceList());
+    };
+    auto access = [&](auto* a, ast::Question::Kind kind) {
+      q->kind = kind;
+      q->operation = a->operation()->getText();
+      q->path = unquote(a->path);
+      q->path_origin = origin(a->path);
+      if (a->host) q->host = ident(a->host);
+    };
+    if (auto* r = dynamic_cast<P::ReachQuestionContext*>(c)) {
+      network(r, ast::Question::Kind::Reach);
+      if (r->THAT()) {
+        q->that_can_operation = r->operation()->getText();
+        q->that_can_path = unquote(r->path);
+      }
+    } else if (auto* nr = dynamic_cast<P::NotReachQuestionContext*>(c)) {
+      network(nr, ast::Question::Kind::NotReach);
+    } else if (auto* o = dynamic_cast<P::OnlyReachQuestionContext*>(c)) {
+      network(o, ast::Question::Kind::OnlyReach);
+    } else if (auto* al = dynamic_cast<P::AllReachQuestionContext*>(c)) {
+      network(al, ast::Question::Kind::AllReach);
+    } else if (auto* can = dynamic_cast<P::CanQuestionContext*>(c)) {
+      access(can, ast::Question::Kind::Can);
+      q->subjects.push_back(subject(can->subject()));
+    } else if (auto* ncan = dynamic_cast<P::NotCanQuestionContext*>(c)) {
+      access(ncan, ast::Question::Kind::NotCan);
+      q->subjects.push_back(subject(ncan->subject()));
+    } else if (auto* ocan = dynamic_cast<P::OnlyCanQuestionContext*>(c)) {
+      access(ocan, ast::Question::Kind::OnlyCan);
+      for (auto* s : ocan->subject()) q->subjects.push_back(subject(s));
+    } else if (auto* who = dynamic_cast<P::WhoCanQuestionContext*>(c)) {
+      access(who, ast::Question::Kind::WhoCan);
+    } else if (auto* nc = dynamic_cast<P::NoConflictsQuestionContext*>(c)) {
+      q->kind = ast::Question::Kind::NoConflicts;
+      if (nc->host) q->host = ident(nc->host);
+    } else {
+      core::internal_error("unhandled question in the parse tree");
+    }
+    return q;
+  }
+
+  ast::SourceFile source_file(P::FileContext* c) {
+    ast::SourceFile f;
+    f.path = file_;
+    for (auto* s : c->statement()) {
+      ast::Statement st;
+      using K = ast::Statement::Kind;
+      if (s->importStmt()) {
+        st.kind = K::Import;
+        st.import = import(s->importStmt());
+      } else if (auto* inc = s->includeStmt()) {
+        st.kind = K::Include;
+        st.include = std::make_unique<ast::Include>(ast::Include{unquote(inc->path), origin(inc)});
+      } else if (s->zoneDecl()) {
+        st.kind = K::Zone;
+        st.zone = zone(s->zoneDecl());
+      } else if (auto* p = s->portsDecl()) {
+        st.kind = K::Ports;
+        st.ports = std::make_unique<ast::Ports>(ast::Ports{ident(p->name), service_list(p->serviceList()), origin(p)});
+      } else if (s->firewallDecl()) {
+        st.kind = K::Firewall;
+        st.firewall = firewall(s->firewallDecl());
+      } else if (s->hostDecl()) {
+        st.kind = K::Host;
+        st.host = host(s->hostDecl());
+      } else if (s->serviceDecl()) {
+        st.kind = K::Service;
+        st.service = service(s->serviceDecl());
+      } else if (s->userDecl()) {
+        st.kind = K::User;
+        st.user = user(s->userDecl());
+      } else if (s->groupDecl()) {
+        st.kind = K::Group;
+        st.group = group(s->groupDecl());
+      } else if (s->fileDecl()) {
+        st.kind = K::File;
+        st.file = file_decl(s->fileDecl());
+      } else if (s->mountDecl()) {
+        st.kind = K::Mount;
+        st.mount = mount(s->mountDecl());
+      } else if (s->assertStmt()) {
+        st.kind = K::Assert;
+        st.question = question(s->assertStmt()->question());
+      } else if (s->queryStmt()) {
+        st.kind = K::Query;
+        st.question = question(s->queryStmt()->question());
+      } else {
+        core::internal_error("unhandled statement in the parse tree");
+      }
+      f.statements.push_back(std::move(st));
+    }
+    return f;
+  }
+
+  ast::PacketEnd packet_end(P::PacketEndContext* c) {
+    require(c);
+    ast::PacketEnd e;
+    e.origin = origin(c);
+    if (c->IPV4()) e.address = c->IPV4()->getText();
+    if (c->IPV6()) e.address = c->IPV6()->getText();
+    if (c->ident()) e.host = ident(c->ident());
+    if (c->INT()) e.port = number(c->INT());
+    return e;
+  }
+
+  ast::Packet packet(P::PacketSpecContext* c) {
+    ast::Packet p;
+    p.protocol = c->protoName()->getText();
+    auto ends = c->packetEnd();
+    p.src = packet_end(ends.at(0));
+    p.dst = packet_end(ends.at(1));
+    auto ints = c->INT();
+    if (c->TYPE()) p.icmp_type = number(ints.at(0));
+    if (c->CODE()) p.icmp_code = number(ints.at(1));
+    p.origin = origin(c);
+    return p;
+  }
+
+ private:
+  std::string file_;
+  antlr4::CharStream& input_;
+  core::Diagnostics& diags_;
+};
+
+// Owns the ANTLR pipeline for one text.
+struct Pipeline {
+  antlr4::ANTLRInputStream input;
+  RampartLexer lexer;
+  antlr4::CommonTokenStream tokens;
+  RampartParser parser;
+  ErrorCollector errors;
+
+  Pipeline(std::string_view text, const std::string& file, core::Diagnostics& diags)
+      : input(std::string(text)), lexer(&input), tokens(&lexer), parser(&tokens), errors(file, diags) {
+    lexer.removeErrorListeners();
+    lexer.addErrorListener(&errors);
+    parser.removeErrorListeners();
+    parser.addErrorListener(&errors);
+  }
+};
+
+bool too_large(std::string_view text, const std::string& file, core::Diagnostics& diags) {
+  if (text.size() <= kMaxSourceBytes) return false;
+  diags.error(codes::kInputTooLarge, core::Origin::policy(file, 1, 1),
+              fmt::format("policy text is larger than {} MiB", kMaxSourceBytes >> 20));
+  return true;
+}
+
+// A crude pre-check so deeply nested input cannot exhaust the stack inside
+// the generated recursive-descent parser.
+bool too_deep(std::string_view text, const std::string& file, core::Diagnostics& diags) {
+  size_t depth = 0, line = 1, col = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    ++col;
+    if (c == '\n') {
+      ++line;
+      col = 0;
+      in_string = false;
+      continue;
+    }
+    if (c == '"' && (i == 0 || text[i - 1] != '\\')) in_string = !in_string;
+    if (in_string) continue;
+    if (c == '(' || c == '{' || c == '[') {
+      if (++depth > kMaxNesting) {
+        diags.error(codes::kNestingTooDeep, core::Origin::policy(file, uint32_t(line), uint32_t(col)),
+                    fmt::format("brackets nest deeper than {} levels", kMaxNesting));
+        return true;
+      }
+    } else if ((c == ')' || c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<ast::SourceFile> parse_source(std::string_view text, const std::string& file,
+                                            core::Diagnostics& diags) {
+  if (too_large(text, file, diags) || too_deep(text, file, diags)) return std::nullopt;
+  Pipeline p(text, file, diags);
+  auto* tree = p.parser.file();
+  if (p.errors.count() > 0) return std::nullopt;
+  Builder b(file, p.input, diags);
+  return b.source_file(tree);
+}
+
+std::optional<ast::Question> parse_question_syntax(std::string_view text, const std::string& file,
+                                                   core::Diagnostics& diags) {
+  if (too_large(text, file, diags) || too_deep(text, file, diags)) return std::nullopt;
+  Pipeline p(text, file, diags);
+  auto* tree = p.parser.questionEntry();
+  if (p.errors.count() > 0) return std::nullopt;
+  Builder b(file, p.input, diags);
+  auto q = b.question(tree->question());
+  return std::move(*q);
+}
+
+std::optional<ast::Packet> parse_packet_syntax(std::string_view text, const std::string& file,
+                                               core::Diagnostics& diags) {
+  if (too_large(text, file, diags) || too_deep(text, file, diags)) return std::nullopt;
+  Pipeline p(text, file, diags);
+  auto* tree = p.parser.packetEntry();
+  if (p.errors.count() > 0) return std::nullopt;
+  Builder b(file, p.input, diags);
+  return b.packet(tree->packetSpec());
+}
+
+}  // namespace rampart::dsl
