@@ -170,7 +170,7 @@ ordered_json diagnostic(const core::Diagnostic& d) {
 
 std::string render_json(const core::Report& report) {
   ordered_json j;
-  j["schema"] = "https://rampart.dev/schema/report/v1";
+  j["schema"] = "rampart.report";
   j["version"] = kJsonSchemaVersion;
   j["tool"] = {{"name", "rampart"}, {"version", RAMPART_VERSION}};
   j["command"] = report.command;
