@@ -8,12 +8,12 @@
 #include <optional>
 
 #include "rampart/core/evaluator.h"
-#include "rampart/core/regions.h"
 #include "rampart/core/result.h"
 #include "rampart/dsl/frontend.h"
 #include "rampart/exporters/json.h"
 #include "rampart/exporters/text.h"
 #include "rampart/importers/registry.h"
+#include "rampart/solver/session.h"
 
 namespace rampart::cli {
 namespace {
@@ -23,7 +23,16 @@ struct Options {
   std::string color = "auto";
   std::string output;
   bool verbose = false;
+  double timeout_seconds = 0;
+  uint64_t rlimit = 0;
 };
+
+solver::Limits limits_of(const Options& o) {
+  solver::Limits l;
+  l.timeout_ms = unsigned(o.timeout_seconds * 1000);
+  l.rlimit = o.rlimit;
+  return l;
+}
 
 class UsageError : public std::runtime_error {
  public:
@@ -68,12 +77,12 @@ std::optional<core::Policy> load(const std::string& path, core::Report& report) 
   return std::move(load.policy);
 }
 
-core::Result answer(const core::Policy& policy, const core::Question& q) {
-  if (auto r = core::answer_by_enumeration(policy, q)) return *r;
-  throw UsageError(fmt::format(
-      "{}: `{}` is a symbolic question (it ranges over many sources or ports); this build answers only "
-      "questions about concrete packets, and symbolic questions are not supported yet",
-      q.origin.to_string(), q.text));
+core::Result answer(solver::Session& session, const core::Question& q) {
+  if (!std::holds_alternative<core::NetworkQuestion>(q.body)) {
+    throw UsageError(fmt::format("{}: `{}`: file-access questions are not supported yet", q.origin.to_string(),
+                                 q.text));
+  }
+  return session.answer(q);
 }
 
 int cmd_check(const std::string& file, const Options& o, Streams& s) {
@@ -81,7 +90,8 @@ int cmd_check(const std::string& file, const Options& o, Streams& s) {
   report.command = "check";
   auto policy = load(file, report);
   if (!policy) return emit(report, o, s);
-  for (const auto& q : policy->questions) report.results.push_back(answer(*policy, q));
+  solver::Session session(*policy, limits_of(o));
+  for (const auto& q : policy->questions) report.results.push_back(answer(session, q));
   if (policy->questions.empty()) {
     report.diagnostics.push_back(core::Diagnostic{core::Severity::Warning, "RP2403", "the policy asks no question "
                                                   "(no `assert` or `query` statement)", core::Origin::policy(file, 0, 0), {}, {}});
@@ -100,7 +110,8 @@ int cmd_query(const std::string& file, const std::string& question, const Option
     report.diagnostics.insert(report.diagnostics.end(), d.begin(), d.end());
     return emit(report, o, s);
   }
-  report.results.push_back(answer(*policy, *q.question));
+  solver::Session session(*policy, limits_of(o));
+  report.results.push_back(answer(session, *q.question));
   return emit(report, o, s);
 }
 
@@ -151,13 +162,19 @@ void add_output_options(CLI::App* cmd, Options& o) {
   cmd->add_flag("-v,--verbose", o.verbose, "show every witness, even for claims that hold");
 }
 
+void add_solver_options(CLI::App* cmd, Options& o) {
+  cmd->add_option("--timeout", o.timeout_seconds, "seconds per solver call; exhausted = unknown (exit 3)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--rlimit", o.rlimit, "Z3 resource limit per solver call (deterministic); exhausted = unknown");
+}
+
 }  // namespace
 
 int run(const std::vector<std::string>& args, Streams streams) {
   CLI::App app{"rampart: proves or refutes who can reach what and who can touch what"};
   app.name("rampart");
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("rampart ") + RAMPART_VERSION);
+  app.set_version_flag("--version", std::string("rampart ") + RAMPART_VERSION + " (" + solver::backend_version() + ")");
   app.footer(R"(Examples:
   rampart check examples/ssh-sg/policy.rampart
   rampart query examples/ssh-sg/policy.rampart 'reach 192.168.1.50 -> web1 tcp/22'
@@ -172,6 +189,7 @@ Exit codes: 0 every claim holds, 1 a claim is violated, 2 bad input or usage,
   auto* check = app.add_subcommand("check", "run every `assert` and `query` of a policy");
   check->add_option("FILE", file, "policy file")->required();
   add_output_options(check, opts);
+  add_solver_options(check, opts);
   check->footer(R"(Examples:
   rampart check policy.rampart
   rampart check --format json policy.rampart > report.json)");
@@ -180,6 +198,7 @@ Exit codes: 0 every claim holds, 1 a claim is violated, 2 bad input or usage,
   query->add_option("FILE", file, "policy file")->required();
   query->add_option("QUESTION", question, "a question in the policy language")->required();
   add_output_options(query, opts);
+  add_solver_options(query, opts);
   query->footer(R"(Examples:
   rampart query policy.rampart 'reach 192.168.1.50 -> web1 tcp/22'
   rampart query policy.rampart 'not reach 203.0.113.7 -> web1 tcp/22')");

@@ -1,0 +1,131 @@
+#include "boxes.h"
+
+#include <map>
+
+namespace rampart::solver {
+
+void Box::set(size_t i, Dim d, const std::vector<Dim>& universe) {
+  while (dims_.size() <= i) dims_.push_back(universe.at(dims_.size()));
+  dims_[i] = std::move(d);
+}
+
+bool Box::empty() const {
+  for (const auto& d : dims_) {
+    if (d.empty()) return true;
+  }
+  return false;
+}
+
+std::string Box::key_without(size_t skip, const std::vector<Dim>& universe) const {
+  std::string key;
+  for (size_t i = 0; i < universe.size(); ++i) {
+    if (i == skip) continue;
+    const Dim& d = at(i, universe);
+    for (const auto& iv : d.intervals()) {
+      key.append(reinterpret_cast<const char*>(&iv.lo), sizeof(iv.lo));
+      key.append(reinterpret_cast<const char*>(&iv.hi), sizeof(iv.hi));
+    }
+    key.push_back('|');
+  }
+  return key;
+}
+
+BoxSet BoxSet::of(Box b, const std::vector<Dim>* universe) {
+  BoxSet s(universe);
+  if (!b.empty()) s.boxes_.push_back(std::move(b));
+  return s;
+}
+
+bool BoxSet::intersect_box(const Box& a, const Box& b, const std::vector<Dim>& u, Box& out) {
+  std::vector<Dim> dims;
+  size_t n = std::max(a.size(), b.size());
+  dims.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    Dim d = a.at(i, u).intersect(b.at(i, u));
+    if (d.empty()) return false;
+    dims.push_back(std::move(d));
+  }
+  out = Box(std::move(dims));
+  return true;
+}
+
+void BoxSet::subtract_box(const Box& a, const Box& b, const std::vector<Dim>& u, std::vector<Box>& out) {
+  Box overlap;
+  if (!intersect_box(a, b, u, overlap)) {
+    out.push_back(a);
+    return;
+  }
+  size_t n = std::max(a.size(), b.size());
+  // Peel off, dimension by dimension, the part of `a` outside `b`.
+  std::vector<Dim> cur;
+  for (size_t i = 0; i < n; ++i) cur.push_back(a.at(i, u));
+  for (size_t i = 0; i < n; ++i) {
+    Dim outside = cur[i].subtract(b.at(i, u));
+    if (!outside.empty()) {
+      std::vector<Dim> piece = cur;
+      piece[i] = std::move(outside);
+      out.emplace_back(std::move(piece));
+    }
+    cur[i] = cur[i].intersect(b.at(i, u));
+  }
+}
+
+BoxSet BoxSet::intersect(const BoxSet& other) const {
+  BoxSet out(universe_);
+  for (const auto& a : boxes_) {
+    for (const auto& b : other.boxes_) {
+      Box c;
+      if (intersect_box(a, b, *universe_, c)) out.boxes_.push_back(std::move(c));
+    }
+  }
+  return out;
+}
+
+BoxSet BoxSet::subtract(const BoxSet& other) const {
+  std::vector<Box> cur = boxes_;
+  for (const auto& b : other.boxes_) {
+    std::vector<Box> next;
+    next.reserve(cur.size());
+    for (const auto& a : cur) subtract_box(a, b, *universe_, next);
+    cur = std::move(next);
+    if (cur.empty()) break;
+  }
+  BoxSet out(universe_);
+  out.boxes_ = std::move(cur);
+  return out;
+}
+
+void BoxSet::add_disjoint(const BoxSet& other) {
+  boxes_.insert(boxes_.end(), other.boxes_.begin(), other.boxes_.end());
+}
+
+void BoxSet::add(const BoxSet& other) { add_disjoint(other.subtract(*this)); }
+
+void BoxSet::coalesce() {
+  if (boxes_.size() < 2) return;
+  const auto& u = *universe_;
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (size_t dim = 0; dim < u.size(); ++dim) {
+      std::map<std::string, size_t> seen;
+      std::vector<Box> kept;
+      kept.reserve(boxes_.size());
+      for (auto& b : boxes_) {
+        std::string key = b.key_without(dim, u);
+        auto it = seen.find(key);
+        if (it == seen.end()) {
+          seen.emplace(std::move(key), kept.size());
+          kept.push_back(std::move(b));
+        } else {
+          Box& into = kept[it->second];
+          into.set(dim, into.at(dim, u).unite(b.at(dim, u)), u);
+          changed = true;
+        }
+      }
+      boxes_ = std::move(kept);
+    }
+  }
+}
+
+}  // namespace rampart::solver

@@ -1,0 +1,104 @@
+#pragma once
+// The exact set engine: core's network semantics lifted from one packet to
+// finite unions of boxes over (src, dst, proto, sport, dport, icmp type,
+// icmp code, unknown atoms...). It computes the admitted set of a question,
+// and from it the must and may answers. It is not trusted: every answer it
+// produces is certified by Z3 (Certifier) before anyone sees it.
+
+#include <z3++.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "boxes.h"
+#include "encoder.h"
+#include "rampart/core/evaluator.h"
+#include "rampart/core/policy.h"
+#include "rampart/core/regions.h"
+#include "rampart/solver/session.h"
+
+namespace rampart::solver {
+
+namespace dim {
+inline constexpr size_t kSrc = 0, kDst = 1, kProto = 2, kSport = 3, kDport = 4, kType = 5, kCode = 6;
+inline constexpr size_t kFields = 7;
+}  // namespace dim
+
+// A box of packets (fields only, or fields + atoms) with its family.
+struct FamilyBox {
+  core::Family family;
+  Box box;
+};
+
+struct Witness {
+  core::Packet packet;
+  core::Valuation valuation;
+};
+
+// A certification piece: every packet whose answer fields lie in the box,
+// with the other fields fixed to `fixed` (and atoms to `atoms`, or free).
+struct Piece {
+  core::Family family;
+  Box answer;                       // over src, proto, dport, type, code (field dims)
+  core::Packet fixed;               // dst and sport (and family) used for the proof
+  std::optional<core::Valuation> atoms;  // fixed atoms (may pieces) or none (must pieces: all values)
+};
+
+struct ExactSet {
+  // Over the answer projection: field dims with dst and sport full.
+  std::vector<FamilyBox> must;
+  std::vector<FamilyBox> may;
+  std::vector<Piece> must_pieces;
+  std::vector<Piece> may_pieces;
+  Witness may_witness;
+  std::vector<std::string> atoms;  // keys of the atom dimensions, in order
+  size_t boxes = 0;                // size of the largest intermediate set (statistics)
+};
+
+class SetEngine {
+ public:
+  explicit SetEngine(const core::Policy& policy) : policy_(policy) {}
+  ExactSet admitted_set(const core::QuestionSpace& space);
+
+ private:
+  struct Run;
+  const core::Policy& policy_;
+};
+
+// Deliberately breaks a set (fault-injection tests).
+void corrupt(ExactSet& set);
+
+struct Certification {
+  bool certified = false;
+  bool unknown = false;
+  std::string reason;
+};
+
+// Proves with Z3 that an ExactSet is exactly the admitted set.
+class Certifier {
+ public:
+  Certifier(z3::context& ctx, Encoder& encoder, const PacketTerms& packet, const z3::expr& in_space,
+            const z3::expr& admitted, const Limits& limits, Statistics& stats);
+  Certification certify(const ExactSet& set);
+
+ private:
+  z3::expr in_answer(const std::vector<FamilyBox>& boxes);
+  z3::expr in_box(const FamilyBox& b);
+  z3::expr dim_in(const z3::expr& term, const Dim& d, unsigned bits);
+  std::optional<Certification> unsat_or_fail(const z3::expr& formula, const std::string& what);
+
+  z3::context& ctx_;
+  Encoder& encoder_;
+  const PacketTerms& p_;
+  z3::expr in_space_;
+  z3::expr admitted_;
+  Limits limits_;
+  Statistics& stats_;
+};
+
+// Renders an ExactSet as people read it: sources grouped by admitted services.
+core::SetAnswer to_answer(const ExactSet& set, const core::QuestionSpace& space);
+
+}  // namespace rampart::solver
