@@ -1,5 +1,7 @@
 #include "rampart/core/evaluator.h"
 
+#include "rampart/core/atoms.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -64,9 +66,8 @@ class RuleSetEvaluator {
  private:
   // A key's value under the valuation, or Unknown naming the key.
   Tri atom(const std::string& key, const std::string& description) const {
-    std::string full = occurrence_ + "/" + key;
-    if (auto v = valuation_.get(full)) return Tri::of(*v);
-    return Tri::unknown(full, description);
+    if (auto v = valuation_.get(key)) return Tri::of(*v);
+    return Tri::unknown(key, description);
   }
 
   Tri address(const AddressMatch& m, const Address& a, const char* field) const {
@@ -84,7 +85,7 @@ class RuleSetEvaluator {
     if (!in) {
       for (const auto* s : unbound) {
         std::string host_name = host_ ? host_->name : "";
-        Tri t = atom(fmt::format("sym:{}:{}:{}", host_name, *s, field),
+        Tri t = atom(symbol_atom(occurrence_, host_name, *s, field),
                      fmt::format("{} address in `{}`, which {} does not bind", field, *s,
                                  host_ ? host_->name : "no host"));
         if (t.is_unknown()) return t;
@@ -101,11 +102,9 @@ class RuleSetEvaluator {
     if (m.is_any()) return Tri::of(true);
     if (name.empty()) {
       std::string host_name = host_ ? host_->name : "";
-      Tri t = atom(fmt::format("iface:{}:{}", host_name, which),
-                   fmt::format("the packet's {} interface on {} is not known", which, host_name));
-      if (t.is_unknown()) return t;
-      // A known-unknown interface: the atom stands for "the interface matches".
-      return t;
+      // The atom stands for the whole condition (negation included) matching.
+      return atom(interface_atom(occurrence_, host_name, which, m),
+                  fmt::format("the packet's {} interface on {} is not known", which, host_name));
     }
     return Tri::of(m.matches_name(name) != m.negated);
   }
@@ -113,10 +112,8 @@ class RuleSetEvaluator {
   Tri attribute(const AttributeMatch& m) const {
     auto it = attributes_.find(m.attribute);
     if (it == attributes_.end()) {
-      std::string values;
-      for (const auto& v : m.values) values += (values.empty() ? "" : ",") + lower(v);
       std::string host_name = host_ ? host_->name : "";
-      return atom(fmt::format("attr:{}:{}{}{}", host_name, m.attribute, m.negated ? "!=" : "=", values),
+      return atom(attribute_atom(occurrence_, host_name, m),
                   fmt::format("the local {} is not known", m.attribute));
     }
     bool any = std::any_of(m.values.begin(), m.values.end(),
@@ -146,7 +143,7 @@ class RuleSetEvaluator {
     }
     for (const auto& c : m.unknowns) {
       const UnknownCondition& cond = policy_.condition(c);
-      Tri t = atom("cond:" + cond.name, cond.description);
+      Tri t = atom(condition_atom(occurrence_, cond.name), cond.description);
       if (t.is_false()) return t;
       rest.push_back(std::move(t));
     }
