@@ -73,15 +73,25 @@ void collect_rule_set(Cuts& cuts, const Policy& policy, RuleSetId id, const Host
 }  // namespace
 
 size_t Representatives::product_size() const {
-  const size_t sizes[] = {sources.size(), destinations.size(), protocols.size(), src_ports.size(),
-                          dst_ports.size(), icmp_types.size(), icmp_codes.size()};
-  size_t total = 1;
-  for (size_t s : sizes) {
-    if (s == 0) return 0;
-    if (total > std::numeric_limits<size_t>::max() / s) return std::numeric_limits<size_t>::max();
-    total *= s;
+  // Only packets the enumeration evaluates: same-family address pairs, and
+  // per protocol only the fields that protocol carries.
+  auto count = [](const std::vector<Address>& v, Family f) {
+    return size_t(std::count_if(v.begin(), v.end(), [&](const Address& a) { return a.family == f; }));
+  };
+  size_t pairs = count(sources, Family::V4) * count(destinations, Family::V4) +
+                 count(sources, Family::V6) * count(destinations, Family::V6);
+  size_t per_pair = 0;
+  for (uint8_t p : protocols) {
+    if (has_ports(p)) {
+      per_pair += src_ports.size() * dst_ports.size();
+    } else if (has_icmp(p)) {
+      per_pair += icmp_types.size() * icmp_codes.size();
+    } else {
+      per_pair += 1;
+    }
   }
-  return total;
+  if (per_pair != 0 && pairs > std::numeric_limits<size_t>::max() / per_pair) return std::numeric_limits<size_t>::max();
+  return pairs * per_pair;
 }
 
 Representatives representatives(const Policy& policy, const NetworkPath& path,
@@ -104,6 +114,7 @@ Representatives representatives(const Policy& policy, const NetworkPath& path,
     for (const auto& l : host.listeners) {
       add_cuts(cuts.ports, l.ports);
       cuts.protocols.insert(l.protocol);
+      if (l.bind.kind == Bind::Kind::Address) cuts.address(AddressSet::of(l.bind.address));
     }
   }
   cuts.address(AddressSet::loopback());
@@ -273,7 +284,8 @@ std::optional<Result> answer_by_enumeration(const Policy& policy, const Question
     result.network->client_ports = space.client_ports;
   };
   if (!any_packet) {
-    result.verdict = q->claim == NetworkClaim::NotReach ? Verdict::Holds : Verdict::Violated;
+    // Vacuous truth: nothing is admitted, and every one of no packets is.
+    result.verdict = q->claim == NetworkClaim::Reach ? Verdict::Violated : Verdict::Holds;
     result.reason = "the question ranges over no packet (no source or destination address of one family)";
     return result;
   }
