@@ -27,6 +27,18 @@ struct Options {
   uint64_t rlimit = 0;
 };
 
+// RAMPART_INJECT_FAULT=corrupt-set|mutate-witness breaks the solver's output
+// on purpose, so tests can see the safety nets turn it into exit code 4.
+solver::FaultInjection faults_from_environment() {
+  solver::FaultInjection f;
+  if (const char* v = std::getenv("RAMPART_INJECT_FAULT")) {
+    std::string s = v;
+    f.corrupt_exact_set = s == "corrupt-set";
+    f.mutate_witness = s == "mutate-witness";
+  }
+  return f;
+}
+
 solver::Limits limits_of(const Options& o) {
   solver::Limits l;
   l.timeout_ms = unsigned(o.timeout_seconds * 1000);
@@ -90,7 +102,7 @@ int cmd_check(const std::string& file, const Options& o, Streams& s) {
   report.command = "check";
   auto policy = load(file, report);
   if (!policy) return emit(report, o, s);
-  solver::Session session(*policy, limits_of(o));
+  solver::Session session(*policy, limits_of(o), faults_from_environment());
   for (const auto& q : policy->questions) report.results.push_back(answer(session, q));
   if (policy->questions.empty()) {
     report.diagnostics.push_back(core::Diagnostic{core::Severity::Warning, "RP2403", "the policy asks no question "
@@ -110,7 +122,7 @@ int cmd_query(const std::string& file, const std::string& question, const Option
     report.diagnostics.insert(report.diagnostics.end(), d.begin(), d.end());
     return emit(report, o, s);
   }
-  solver::Session session(*policy, limits_of(o));
+  solver::Session session(*policy, limits_of(o), faults_from_environment());
   report.results.push_back(answer(session, *q.question));
   return emit(report, o, s);
 }
@@ -120,6 +132,26 @@ int cmd_explain(const std::string& file, const std::string& packet_text, const O
   report.command = "explain";
   auto policy = load(file, report);
   if (!policy) return emit(report, o, s);
+  // A question instead of a packet: explain the witness the solver finds.
+  std::string first_word = packet_text.substr(0, packet_text.find_first_of(" \t"));
+  if (first_word == "reach" || first_word == "not" || first_word == "all" || first_word == "only") {
+    auto q = dsl::parse_question(packet_text, *policy);
+    if (!q.question) {
+      auto d = q.diagnostics.sorted();
+      report.diagnostics.insert(report.diagnostics.end(), d.begin(), d.end());
+      return emit(report, o, s);
+    }
+    q.question->is_query = false;
+    if (auto* n = std::get_if<core::NetworkQuestion>(&q.question->body);
+        n && n->claim == core::NetworkClaim::QueryReach) {
+      n->claim = core::NetworkClaim::Reach;
+    }
+    solver::Session session(*policy, limits_of(o), faults_from_environment());
+    report.results.push_back(answer(session, *q.question));
+    Options verbose = o;
+    verbose.verbose = true;
+    return emit(report, verbose, s);
+  }
   auto p = dsl::parse_packet(packet_text, *policy);
   if (!p.packet) {
     auto d = p.diagnostics.sorted();
@@ -203,14 +235,16 @@ Exit codes: 0 every claim holds, 1 a claim is violated, 2 bad input or usage,
   rampart query policy.rampart 'reach 192.168.1.50 -> web1 tcp/22'
   rampart query policy.rampart 'not reach 203.0.113.7 -> web1 tcp/22')");
 
-  auto* explain = app.add_subcommand("explain", "trace one concrete packet through every layer");
+  auto* explain = app.add_subcommand("explain", "trace one packet (or a question's witness) through every layer");
   explain->add_option("FILE", file, "policy file")->required();
-  explain->add_option("PACKET", packet, "a packet: PROTO SRC[:PORT] -> DST[:PORT]")->required();
+  explain->add_option("PACKET", packet, "a packet, PROTO SRC[:PORT] -> DST[:PORT], or a question")->required();
   add_output_options(explain, opts);
+  add_solver_options(explain, opts);
   explain->footer(R"(Examples:
   rampart explain policy.rampart 'tcp 192.168.1.50:40000 -> web1:22'
   rampart explain policy.rampart 'udp [2001:db8::1]:5353 -> [2001:db8::10]:53'
-  rampart explain policy.rampart 'icmp 10.0.0.1 -> web1 type 8 code 0')");
+  rampart explain policy.rampart 'icmp 10.0.0.1 -> web1 type 8 code 0'
+  rampart explain policy.rampart 'reach internet -> web1 tcp/22')");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {

@@ -63,7 +63,7 @@ std::string render_witness(const core::NetworkWitness& w, const TextStyle& style
   }
   for (const auto& [where, what] : lines) out += fmt::format("{}  {}  {}\n", indent, pad(where, where_width), what);
   if (!w.listener.empty()) {
-    out += fmt::format("{}  accepted by {}", indent, w.listener);
+    out += fmt::format("{}  {} {}", indent, w.admitted ? "accepted by" : "would be accepted by", w.listener);
     if (w.listener_origin.known()) out += "  " + paint(w.listener_origin.to_string(), kDim);
     out += "\n";
   } else if (!w.listener_reason.empty()) {

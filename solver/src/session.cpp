@@ -106,45 +106,56 @@ struct Session::Impl {
     return out;
   }
 
+  // Witnesses are canonical: the lowest value of each field (in a fixed
+  // order) that still shows the answer, so they do not depend on the solver's
+  // whims and read the same on every machine.
   void canonicalise(z3::solver& s, const Encoding& e) {
     const PacketTerms& p = e.packet;
-    auto pin = [&](const z3::expr& constraint) {
+    auto holds = [&](const z3::expr& constraint) {
       s.push();
       s.add(constraint);
       ++stats.solver_calls;
-      if (s.check() == z3::sat) return;  // keep the pin
+      if (s.check() == z3::sat) return true;
       s.pop();
-      ++stats.solver_calls;
-      s.check();  // restore a model
+      return false;
     };
-    z3::model m = s.get_model();
-    // Family and protocol as found; then the smallest values that still work.
-    pin(p.v6 == m.eval(p.v6, true));
-    pin(p.proto == m.eval(p.proto, true));
-    auto smallest = [&](const z3::expr& field, unsigned bits) {
-      // Binary search for the least value of `field` that keeps the goal.
-      z3::model cur = s.get_model();
-      z3::expr best = cur.eval(field, true);
-      for (int step = 0; step < 3; ++step) {
+    auto restore = [&] {
+      ++stats.solver_calls;
+      if (s.check() != z3::sat) core::internal_error("lost the witness while canonicalising it");
+    };
+    holds(p.v6 == s.get_model().eval(p.v6, true));
+    holds(p.proto == s.get_model().eval(p.proto, true));
+    auto lowest = [&](const z3::expr& field, unsigned bits) {
+      // Bisection on [0, current]: each step halves the range that may
+      // still hold a lower value. Bounded, so huge ranges stop early.
+      z3::model m = s.get_model();
+      std::string cur = m.eval(field, true).get_decimal_string(0);
+      core::u128 best = 0;
+      for (char c : cur) best = best * 10 + core::u128(c - '0');
+      core::u128 lo = 0;
+      auto val = [&](core::u128 v) { return ctx.bv_val(core::u128_to_string(v).c_str(), bits); };
+      for (int step = 0; step < 24 && lo < best; ++step) {
+        core::u128 mid = lo + (best - lo) / 2;
         s.push();
-        s.add(z3::ult(field, best));
+        s.add(z3::ule(field, val(mid)));
         ++stats.solver_calls;
-        if (s.check() != z3::sat) {
-          s.pop();
-          break;
+        if (s.check() == z3::sat) {
+          std::string v = s.get_model().eval(field, true).get_decimal_string(0);
+          best = 0;
+          for (char c : v) best = best * 10 + core::u128(c - '0');
+        } else {
+          lo = mid + 1;
         }
-        best = s.get_model().eval(field, true);
         s.pop();
       }
-      (void)bits;
-      pin(field == best);
+      if (!holds(field == val(best))) restore();
     };
-    smallest(p.dport, 16);
-    smallest(p.itype, 8);
-    smallest(p.icode, 8);
-    smallest(p.dst, 128);
-    smallest(p.sport, 16);
-    smallest(p.src, 128);
+    lowest(p.dport, 16);
+    lowest(p.itype, 8);
+    lowest(p.icode, 8);
+    lowest(p.dst, 128);
+    lowest(p.sport, 16);
+    lowest(p.src, 128);
   }
 
   // Replays a witness through the concrete evaluator. `expect_all` checks
@@ -219,6 +230,15 @@ struct Session::Impl {
     if (may.result == z3::unsat) {
       r.verdict = if_none;
       r.reason = none_reason;
+      if (want_admitted && if_none == core::Verdict::Violated) {
+        // Show where a packet of the question stops.
+        Outcome example = find(e, ctx.bool_val(true));
+        if (example.result == z3::sat) {
+          std::vector<core::Evaluation> evals;
+          replay(e.space.path, *example.packet, example.valuation, false, true, evals);
+          set_witness(r, e.space, evals.front());
+        }
+      }
       return r;
     }
     Outcome must = may;
