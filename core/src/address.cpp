@@ -338,14 +338,19 @@ std::vector<Cidr> AddressSet::to_cidrs() const {
 std::string AddressSet::to_string() const {
   if (is_any()) return "any";
   if (empty()) return "none";
+  // IPv4 first, as in to_cidrs(); a whole family is written `any4` / `any6`.
   std::string out;
-  if (v4_.is_all()) out = "any4";
-  if (v6_.is_all()) out = "any6";
-  for (const auto& c : to_cidrs()) {
-    if (v4_.is_all() && c.base.family == Family::V4) continue;
-    if (v6_.is_all() && c.base.family == Family::V6) continue;
+  auto append = [&out](const std::string& text) {
     if (!out.empty()) out += ", ";
-    out += c.to_string();
+    out += text;
+  };
+  if (v4_.is_all()) append("any4");
+  for (const auto& c : to_cidrs()) {
+    if (c.base.family == Family::V4 && !v4_.is_all()) append(c.to_string());
+  }
+  if (v6_.is_all()) append("any6");
+  for (const auto& c : to_cidrs()) {
+    if (c.base.family == Family::V6 && !v6_.is_all()) append(c.to_string());
   }
   return out;
 }

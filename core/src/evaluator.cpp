@@ -401,6 +401,27 @@ struct PathEvaluator {
     return out;
   }
 
+  // Why the destination host drops a packet arriving from the network before
+  // any listener sees it (Linux: a loopback destination, or a loopback or
+  // local source, is martian), or empty. The local path is exempt.
+  std::string martian(const Packet& packet) const {
+    if (path.local || !path.destination.valid()) return {};
+    const Host& dest = policy.host(path.destination);
+    if (packet.dst.is_loopback()) {
+      return fmt::format("{} is a loopback address: only {} itself reaches it", packet.dst.to_string(),
+                         dest.name);
+    }
+    if (packet.src.is_loopback()) {
+      return fmt::format("{} drops packets from the network with a loopback source ({})", dest.name,
+                         packet.src.to_string());
+    }
+    if (dest.addresses().contains(packet.src)) {
+      return fmt::format("{} drops packets from the network that claim its own address {} as their source",
+                         dest.name, packet.src.to_string());
+    }
+    return {};
+  }
+
   std::variant<PathOutcome, AtomNeeded> run(const Packet& packet) {
     PathOutcome out;
     out.packet = packet;
@@ -462,7 +483,11 @@ struct PathEvaluator {
     }
     out.layers_admit = true;
     if (any_stateless_reply) out.reply = packet.reply();
-    if (!path.destination.valid()) {
+    if (std::string why = martian(packet); !why.empty()) {
+      out.listener.reset();
+      out.listener_reason = std::move(why);
+      out.admitted = false;
+    } else if (!path.destination.valid()) {
       out.admitted = true;
     } else if (!has_ports(packet.protocol)) {
       // No port: the destination's kernel itself answers (ICMP, ESP, ...),

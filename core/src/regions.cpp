@@ -118,6 +118,14 @@ Representatives representatives(const Policy& policy, const NetworkPath& path,
     }
   }
   cuts.address(AddressSet::loopback());
+  // Protocol classes the evaluator tells apart whether or not a rule names
+  // them: a protocol with ports needs a listener, ICMP meets type and code
+  // sets; and an echo request (ICMP 8, ICMPv6 128) has a reply to pass.
+  for (unsigned p = 0; p <= 255; ++p) {
+    if (has_ports(uint8_t(p)) || has_icmp(uint8_t(p))) add_cuts(cuts.protocols, ByteSet::single(uint8_t(p)));
+  }
+  add_cuts(cuts.icmp, ByteSet::single(8));
+  add_cuts(cuts.icmp, ByteSet::single(128));
   for (const auto& c : services.clauses) cuts.service(c);
   add_cuts(cuts.ports, client_ports);
 
