@@ -50,11 +50,17 @@ size_t Diagnostics::error_count() const {
 
 std::vector<Diagnostic> Diagnostics::sorted() const {
   std::vector<Diagnostic> out = items_;
+  // Severity is part of the order so that equal diagnostics end up adjacent
+  // (and std::unique removes every copy), the most severe first.
   auto key = [](const Diagnostic& d) {
-    return std::tie(d.origin.file, d.origin.line, d.origin.column, d.origin.json_pointer,
-                    d.origin.native_id, d.code, d.message);
+    return std::tie(d.origin.file, d.origin.line, d.origin.column, d.origin.json_pointer, d.origin.native_id,
+                    d.code, d.message);
   };
-  std::stable_sort(out.begin(), out.end(), [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
+  auto less = [&](const Diagnostic& a, const Diagnostic& b) {
+    if (key(a) != key(b)) return key(a) < key(b);
+    return a.severity > b.severity;
+  };
+  std::stable_sort(out.begin(), out.end(), less);
   out.erase(std::unique(out.begin(), out.end(),
                         [&](const Diagnostic& a, const Diagnostic& b) {
                           return key(a) == key(b) && a.severity == b.severity;

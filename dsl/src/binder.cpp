@@ -36,6 +36,15 @@ bool Binder::declare(const std::string& name, Name entry) {
   return true;
 }
 
+bool Binder::missing_scope(const ast::Ident& scope) {
+  if (imported_.count(scope.text)) return false;
+  // An import whose file failed to load: its own errors say why, so
+  // references to its objects are not reported again.
+  if (failed_imports_.count(scope.text)) return true;
+  diags_.error(codes::kUndefined, scope.origin, fmt::format("no import is named `{}`", scope.text));
+  return true;
+}
+
 Binder::Name* Binder::lookup(const ast::Ident& id) {
   auto it = names_.find(id.text);
   if (it == names_.end()) {
@@ -143,11 +152,8 @@ std::optional<core::AddressSet> Binder::address_atom(const ast::AddrAtom& a, Add
   }
   const ast::ObjectRef& ref = a.ref;
   if (ref.native_id) {
+    if (missing_scope(ref.name)) return std::nullopt;
     auto scope = imported_.find(ref.name.text);
-    if (scope == imported_.end()) {
-      diags_.error(codes::kUndefined, ref.name.origin, fmt::format("no import is named `{}`", ref.name.text));
-      return std::nullopt;
-    }
     auto obj = scope->second.find(*ref.native_id);
     if (obj == scope->second.end()) {
       diags_.error(codes::kUnknownObject, ref.origin,
@@ -345,6 +351,14 @@ std::optional<core::ServiceSet> Binder::services(const ast::ServiceList& l) {
 // ---- imports ---------------------------------------------------------------
 
 void Binder::run_import(const ast::Import& imp, core::HostId host) {
+  if (imp.name && !host.valid()) {
+    auto it = names_.find(imp.name->text);
+    if (it == names_.end() || it->second.kind != NameKind::Import || it->second.origin != imp.name->origin) {
+      return;  // the name is taken: reported as a duplicate already
+    }
+  }
+  // Until it succeeds, references to the import's objects stay quiet.
+  if (imp.name && !imported_.count(imp.name->text)) failed_imports_.insert(imp.name->text);
   if (!resolver_ || !resolver_->supports(imp.format)) {
     std::string known;
     if (resolver_) {
@@ -375,6 +389,7 @@ void Binder::run_import(const ast::Import& imp, core::HostId host) {
   core::MergeOffsets off = core::merge(policy_, std::move(result.fragment));
   policy_.source_files.push_back(req.display_path);
   if (!imp.name) return;
+  failed_imports_.erase(imp.name->text);
   auto& scope = imported_[imp.name->text];
   for (const auto& obj : result.objects) {
     core::NamedObject named{imp.name->text, obj.native_id, obj.kind, obj.index};
@@ -586,11 +601,8 @@ void Binder::bind_firewall(const ast::Firewall& fw, Name& entry) {
 
 std::optional<core::FilterId> Binder::filter_ref(const ast::ObjectRef& ref) {
   if (ref.native_id) {
+    if (missing_scope(ref.name)) return std::nullopt;
     auto scope = imported_.find(ref.name.text);
-    if (scope == imported_.end()) {
-      diags_.error(codes::kUndefined, ref.name.origin, fmt::format("no import is named `{}`", ref.name.text));
-      return std::nullopt;
-    }
     auto obj = scope->second.find(*ref.native_id);
     if (obj == scope->second.end()) {
       auto& d = diags_.error(codes::kUnknownObject, ref.origin,
@@ -1074,7 +1086,7 @@ std::optional<Binder::BoundPacket> Binder::bind_packet(const core::Policy& polic
       if (fit.size() != 1) {
         diags_.error(codes::kAmbiguous, e.host->origin,
                      fmt::format("host `{}` has {} addresses{}; write the address instead", e.host->text,
-                                 fit.size(), other ? " of that family" : ""));
+                                 fit.size(), fit.size() != list.size() ? " of that family" : ""));
         ok = false;
         return;
       }
@@ -1106,9 +1118,17 @@ std::optional<Binder::BoundPacket> Binder::bind_packet(const core::Policy& polic
     }
   };
   core::Address src, dst;
-  end(p.dst, dst, out.packet.dst_port, out.destination, nullptr);
-  if (!ok) return std::nullopt;
-  end(p.src, src, out.packet.src_port, out.source_host, &dst);
+  // A host name stands for its only address of the other end's family, so an
+  // end written as an address is resolved first.
+  if (p.dst.host && !p.src.host) {
+    end(p.src, src, out.packet.src_port, out.source_host, nullptr);
+    if (!ok) return std::nullopt;
+    end(p.dst, dst, out.packet.dst_port, out.destination, &src);
+  } else {
+    end(p.dst, dst, out.packet.dst_port, out.destination, nullptr);
+    if (!ok) return std::nullopt;
+    end(p.src, src, out.packet.src_port, out.source_host, &dst);
+  }
   if (!ok) return std::nullopt;
   if (src.family != dst.family) {
     diags_.error(codes::kMixedFamilies, p.origin, "the two ends of a packet must be of the same address family");

@@ -58,6 +58,9 @@ class Binder {
   static std::string kind_name(NameKind k);
   bool declare(const std::string& name, Name entry);
   Name* lookup(const ast::Ident& id);
+  // For NAME["id"]: true (and reported, unless NAME is an import that failed)
+  // when NAME has no imported objects to look in.
+  bool missing_scope(const ast::Ident& scope);
 
   void declare_statements(const ast::SourceFile& file);
   void run_import(const ast::Import& imp, core::HostId host);
@@ -84,6 +87,8 @@ class Binder {
   std::map<std::string, Name> names_;
   // Native objects by import scope, then native id.
   std::map<std::string, std::map<std::string, core::NamedObject>> imported_;
+  // Import names whose import failed (their objects are not reported missing).
+  std::set<std::string> failed_imports_;
   std::vector<std::pair<std::string, const ast::SourceFile*>> files_;
 };
 

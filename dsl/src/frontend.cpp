@@ -124,7 +124,10 @@ QuestionParse parse_question(std::string_view text, const core::Policy& policy) 
   auto q = parse_question_syntax(text, "<question>", out.diagnostics);
   if (!q) return out;
   Binder binder(nullptr, out.diagnostics);
-  out.question = binder.bind_question(policy, *q, true);
+  // `rampart query` takes claims too (docs/cli.md): `reach` is asked as a
+  // query (the exact admitted set); `not reach`, `only`, `all` as claims.
+  bool is_query = q->kind == ast::Question::Kind::Reach || q->kind == ast::Question::Kind::WhoCan;
+  out.question = binder.bind_question(policy, *q, is_query);
   if (out.diagnostics.has_errors()) out.question.reset();
   return out;
 }

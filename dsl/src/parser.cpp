@@ -5,6 +5,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "RampartLexer.h"
 #include "RampartParser.h"
 #include "antlr4-runtime.h"
@@ -22,6 +25,60 @@ core::Origin origin_at(const std::string& file, size_t line, size_t char_positio
   return core::Origin::policy(file, uint32_t(line), uint32_t(char_position + 1));
 }
 
+// How people read a token kind in a message: keywords and punctuation in
+// backticks, the others by what they are.
+std::string token_kind_name(const antlr4::dfa::Vocabulary& vocabulary, size_t type) {
+  switch (type) {
+    case antlr4::Token::EOF: return "end of file";
+    case RampartLexer::IDENT: return "a name";
+    case RampartLexer::IPV4: return "an IPv4 address";
+    case RampartLexer::IPV6: return "an IPv6 address";
+    case RampartLexer::INT: return "a number";
+    case RampartLexer::STRING: return "a string";
+    default: break;
+  }
+  std::string literal = vocabulary.getLiteralName(type);
+  if (literal.size() >= 2) return "`" + literal.substr(1, literal.size() - 2) + "`";
+  return vocabulary.getDisplayName(type);
+}
+
+// A token as written, in backticks: short, and without control characters.
+std::string token_text(antlr4::Token* t) {
+  if (!t || t->getType() == antlr4::Token::EOF) return "end of file";
+  std::string raw = t->getText();
+  std::string out;
+  for (unsigned char c : raw) {
+    if (out.size() >= 40) {
+      out += "...";
+      break;
+    }
+    if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", unsigned(c));
+    } else {
+      out += char(c);
+    }
+  }
+  return "`" + out + "`";
+}
+
+// Keywords that the grammar also accepts as names (rule `ident`).
+bool soft_keyword(size_t type) {
+  switch (type) {
+    case RampartLexer::HOST:
+    case RampartLexer::NETWORK:
+    case RampartLexer::FILE:
+    case RampartLexer::LABEL:
+    case RampartLexer::DOMAIN:
+    case RampartLexer::PROGRAM:
+    case RampartLexer::KIND:
+    case RampartLexer::MODE:
+    case RampartLexer::STATE:
+    case RampartLexer::TYPE:
+    case RampartLexer::CODE: return true;
+    default: return false;
+  }
+}
+
 class ErrorCollector : public antlr4::BaseErrorListener {
  public:
   ErrorCollector(const std::string& file, core::Diagnostics& diags) : file_(file), diags_(diags) {}
@@ -29,38 +86,98 @@ class ErrorCollector : public antlr4::BaseErrorListener {
   void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending, size_t line,
                    size_t char_position, const std::string& message, std::exception_ptr) override {
     ++count_;
-    std::string text = message;
-    bool lexer = dynamic_cast<antlr4::Lexer*>(recognizer) != nullptr;
-    if (lexer) {
-      // "token recognition error at: 'x'" -> our wording.
-      auto at = message.find("at: ");
-      std::string what = at == std::string::npos ? message : message.substr(at + 4);
-      diags_.error(codes::kBadCharacter, origin_at(file_, line, char_position),
-                   fmt::format("unexpected character {}", what));
+    auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
+    if (!parser) {
+      // The lexer: BAD_CHAR takes any character, so this is not expected.
+      diags_.error(codes::kBadCharacter, origin_at(file_, line, char_position), "unexpected character");
       return;
     }
     if (offending && offending->getType() == RampartLexer::BAD_CHAR) {
-      diags_.error(codes::kBadCharacter, origin_at(file_, line, char_position),
-                   fmt::format("unexpected character `{}`", offending->getText()));
+      if (offending->getText() == "\"") {
+        diags_.error(codes::kBadString, origin_at(file_, line, char_position),
+                     "unterminated string: a string ends with `\"` on the same line");
+      } else {
+        diags_.error(codes::kBadCharacter, origin_at(file_, line, char_position),
+                     fmt::format("unexpected character {}", token_text(offending)));
+      }
       return;
     }
-    diags_.error(codes::kSyntax, origin_at(file_, line, char_position), rewrite(text));
+    std::string expected = expected_tokens(parser);
+    if (message.rfind("missing ", 0) == 0) {
+      // Reported at the offending token, which is often on the next line;
+      // the missing token belongs right after the previous one.
+      antlr4::Token* previous = previous_token(parser, offending);
+      if (previous) {
+        std::string prev = previous->getText();
+        size_t end = previous->getCharPositionInLine() + utf8_length(prev);
+        size_t prev_line = previous->getLine();
+        if (prev.find('\n') != std::string::npos) {  // a string can span lines
+          prev_line += size_t(std::count(prev.begin(), prev.end(), '\n'));
+          end = utf8_length(prev.substr(prev.rfind('\n') + 1));
+        }
+        diags_.error(codes::kSyntax, origin_at(file_, prev_line, end),
+                     fmt::format("missing {} after {}", expected, token_text(previous)));
+        return;
+      }
+      diags_.error(codes::kSyntax, origin_at(file_, line, char_position),
+                   fmt::format("missing {} before {}", expected, token_text(offending)));
+      return;
+    }
+    std::string text = fmt::format("unexpected {}", token_text(offending));
+    if (message.rfind("no viable alternative", 0) != 0 && !expected.empty()) text += "; expected " + expected;
+    if (offending && expected.find("a name") != std::string::npos &&
+        is_keyword(parser, offending->getType())) {
+      text += fmt::format(" ({} is a keyword and cannot be a name)", token_text(offending));
+    }
+    diags_.error(codes::kSyntax, origin_at(file_, line, char_position), text);
   }
 
   size_t count() const { return count_; }
 
  private:
-  // ANTLR's messages name tokens as quoted literals; keep them, drop noise.
-  static std::string rewrite(std::string m) {
-    for (const char* from : {"mismatched input ", "extraneous input ", "no viable alternative at input "}) {
-      if (m.rfind(from, 0) == 0) {
-        std::string rest = m.substr(std::string(from).size());
-        std::string kind = std::string(from) == "no viable alternative at input " ? "cannot parse " : "unexpected ";
-        return kind + rest;
-      }
+  static size_t utf8_length(const std::string& s) {
+    return size_t(std::count_if(s.begin(), s.end(),
+                                [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  }
+
+  static bool is_keyword(antlr4::Parser* parser, size_t type) {
+    if (type == antlr4::Token::EOF) return false;
+    std::string literal = parser->getVocabulary().getLiteralName(type);
+    return literal.size() > 2 && std::isalpha(static_cast<unsigned char>(literal[1]));
+  }
+
+  static antlr4::Token* previous_token(antlr4::Parser* parser, antlr4::Token* offending) {
+    if (!offending) return nullptr;
+    auto* stream = dynamic_cast<antlr4::BufferedTokenStream*>(parser->getTokenStream());
+    size_t index = offending->getTokenIndex();
+    if (!stream || index == 0 || index == INVALID_INDEX || index > stream->size()) return nullptr;
+    return stream->get(index - 1);
+  }
+
+  // What the parser expected, for people: `a`, `b` or a name.
+  static std::string expected_tokens(antlr4::Parser* parser) {
+    std::vector<ssize_t> types;
+    try {
+      types = parser->getExpectedTokens().toList();
+    } catch (const std::exception&) {
+      return {};
     }
-    if (m.rfind("missing ", 0) == 0) return m;
-    return m;
+    bool name = std::find(types.begin(), types.end(), ssize_t(RampartLexer::IDENT)) != types.end();
+    std::vector<std::string> names;
+    for (ssize_t t : types) {
+      if (name && soft_keyword(size_t(t))) continue;  // "a name" covers them
+      names.push_back(token_kind_name(parser->getVocabulary(), size_t(t)));
+    }
+    if (names.empty()) return {};
+    constexpr size_t kShown = 8;
+    std::string out;
+    size_t shown = std::min(names.size(), kShown);
+    for (size_t i = 0; i < shown; ++i) {
+      if (i > 0) out += (i + 1 == shown && names.size() <= kShown) ? " or " : ", ";
+      out += names[i];
+    }
+    if (names.size() > kShown) out += fmt::format(" or {} more", names.size() - kShown);
+    return out;
   }
 
   std::string file_;
@@ -708,6 +825,7 @@ struct Pipeline {
   RampartParser parser;
   ErrorCollector errors;
 
+  // `text` must be valid UTF-8 (see invalid_utf8): ANTLR throws otherwise.
   Pipeline(std::string_view text, const std::string& file, core::Diagnostics& diags)
       : input(std::string(text)), lexer(&input), tokens(&lexer), parser(&tokens), errors(file, diags) {
     lexer.removeErrorListeners();
@@ -724,66 +842,139 @@ bool too_large(std::string_view text, const std::string& file, core::Diagnostics
   return true;
 }
 
-// A crude pre-check so deeply nested input cannot exhaust the stack inside
-// the generated recursive-descent parser.
-bool too_deep(std::string_view text, const std::string& file, core::Diagnostics& diags) {
-  size_t depth = 0, line = 1, col = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    ++col;
-    if (c == '\n') {
-      ++line;
-      col = 0;
-      in_string = false;
+// The byte offset of the first byte that is not part of well-formed UTF-8
+// (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), or npos.
+size_t invalid_utf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
       continue;
     }
-    if (c == '"' && (i == 0 || text[i - 1] != '\\')) in_string = !in_string;
-    if (in_string) continue;
-    if (c == '(' || c == '{' || c == '[') {
+    size_t more = 0;
+    uint32_t cp = 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+      more = 1;
+      cp = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      more = 2;
+      cp = c & 0x0Fu;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      more = 3;
+      cp = c & 0x07u;
+    } else {
+      return i;
+    }
+    for (size_t k = 1; k <= more; ++k) {
+      if (i + k >= s.size() || (static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
+    }
+    if ((more == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (more == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
+      return i;
+    }
+    i += more + 1;
+  }
+  return std::string_view::npos;
+}
+
+bool not_utf8(std::string_view text, const std::string& file, core::Diagnostics& diags) {
+  size_t bad = invalid_utf8(text);
+  if (bad == std::string_view::npos) return false;
+  size_t line = 1, column = 1;
+  for (size_t i = 0; i < bad; ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++column;
+    }
+  }
+  diags.error(
+      codes::kBadCharacter, core::Origin::policy(file, uint32_t(line), uint32_t(column)),
+      fmt::format("the text is not valid UTF-8 (byte 0x{:02x})", static_cast<unsigned char>(text[bad])));
+  return true;
+}
+
+// Deeply nested brackets would exhaust the stack inside the generated
+// recursive-descent parser, so they are refused before parsing
+// (docs/language.md): every bracket counts except those inside strings,
+// brackets in comments included. Strings are taken from the lexer's own
+// tokens, so an unterminated `"` hides nothing from the count.
+bool too_deep(Pipeline& p, const std::string& file, core::Diagnostics& diags) {
+  p.tokens.fill();
+  const std::vector<antlr4::Token*>& tokens = p.tokens.getTokens();
+  std::string text = p.input.toString();  // UTF-8; token indexes count code points
+  size_t depth = 0, line = 1, column = 0, index = 0, next = 0;
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if ((c & 0xC0) == 0x80) continue;  // inside a multi-byte character
+    while (next < tokens.size() &&
+           (tokens[next]->getType() == antlr4::Token::EOF || tokens[next]->getStopIndex() < index)) {
+      ++next;
+    }
+    bool in_string = next < tokens.size() && tokens[next]->getStartIndex() <= index &&
+                     tokens[next]->getType() == RampartLexer::STRING;
+    if (!in_string && (c == '(' || c == '{' || c == '[')) {
       if (++depth > kMaxNesting) {
-        diags.error(codes::kNestingTooDeep, core::Origin::policy(file, uint32_t(line), uint32_t(col)),
+        diags.error(codes::kNestingTooDeep, origin_at(file, line, column),
                     fmt::format("brackets nest deeper than {} levels", kMaxNesting));
         return true;
       }
-    } else if ((c == ')' || c == '}' || c == ']') && depth > 0) {
+    } else if (!in_string && (c == ')' || c == '}' || c == ']') && depth > 0) {
       --depth;
     }
+    if (c == '\n') {
+      ++line;
+      column = 0;
+    } else {
+      ++column;
+    }
+    ++index;
   }
   return false;
+}
+
+// Runs `entry` on a checked text; nothing when the text cannot be parsed.
+template <typename Entry, typename Build>
+auto parse_with(std::string_view text, const std::string& file, core::Diagnostics& diags, Entry entry,
+                Build build)
+    -> decltype(build(std::declval<Builder&>(), entry(std::declval<RampartParser&>()))) {
+  if (too_large(text, file, diags) || not_utf8(text, file, diags)) return std::nullopt;
+  Pipeline p(text, file, diags);
+  if (too_deep(p, file, diags)) return std::nullopt;
+  auto* tree = entry(p.parser);
+  if (p.errors.count() > 0) return std::nullopt;
+  Builder b(file, p.input, diags);
+  return build(b, tree);
 }
 
 }  // namespace
 
 std::optional<ast::SourceFile> parse_source(std::string_view text, const std::string& file,
                                             core::Diagnostics& diags) {
-  if (too_large(text, file, diags) || too_deep(text, file, diags)) return std::nullopt;
-  Pipeline p(text, file, diags);
-  auto* tree = p.parser.file();
-  if (p.errors.count() > 0) return std::nullopt;
-  Builder b(file, p.input, diags);
-  return b.source_file(tree);
+  return parse_with(
+      text, file, diags, [](RampartParser& p) { return p.file(); },
+      [](Builder& b, P::FileContext* tree) -> std::optional<ast::SourceFile> { return b.source_file(tree); });
 }
 
 std::optional<ast::Question> parse_question_syntax(std::string_view text, const std::string& file,
                                                    core::Diagnostics& diags) {
-  if (too_large(text, file, diags) || too_deep(text, file, diags)) return std::nullopt;
-  Pipeline p(text, file, diags);
-  auto* tree = p.parser.questionEntry();
-  if (p.errors.count() > 0) return std::nullopt;
-  Builder b(file, p.input, diags);
-  auto q = b.question(tree->question());
-  return std::move(*q);
+  return parse_with(
+      text, file, diags, [](RampartParser& p) { return p.questionEntry(); },
+      [](Builder& b, P::QuestionEntryContext* tree) -> std::optional<ast::Question> {
+        return std::move(*b.question(tree->question()));
+      });
 }
 
 std::optional<ast::Packet> parse_packet_syntax(std::string_view text, const std::string& file,
                                                core::Diagnostics& diags) {
-  if (too_large(text, file, diags) || too_deep(text, file, diags)) return std::nullopt;
-  Pipeline p(text, file, diags);
-  auto* tree = p.parser.packetEntry();
-  if (p.errors.count() > 0) return std::nullopt;
-  Builder b(file, p.input, diags);
-  return b.packet(tree->packetSpec());
+  return parse_with(
+      text, file, diags, [](RampartParser& p) { return p.packetEntry(); },
+      [](Builder& b, P::PacketEntryContext* tree) -> std::optional<ast::Packet> {
+        return b.packet(tree->packetSpec());
+      });
 }
 
 }  // namespace rampart::dsl

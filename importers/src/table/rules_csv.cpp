@@ -36,13 +36,15 @@ std::string_view trim(std::string_view s) {
 }
 
 // RFC 4180 fields on one line: commas, double quotes, "" inside quotes.
-std::optional<std::vector<Cell>> split_csv(std::string_view line, std::string& error) {
+// A cell's column is where its text starts, after leading blanks.
+std::optional<std::vector<Cell>> split_csv(std::string_view line, std::string& error,
+                                           uint32_t& error_column) {
   std::vector<Cell> cells;
   size_t i = 0;
   while (true) {
     Cell c;
-    c.column = uint32_t(i + 1);
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    c.column = uint32_t(i + 1);
     if (i < line.size() && line[i] == '"') {
       ++i;
       bool closed = false;
@@ -60,12 +62,14 @@ std::optional<std::vector<Cell>> split_csv(std::string_view line, std::string& e
         c.text += line[i++];
       }
       if (!closed) {
-        error = fmt::format("column {}: unterminated quoted field", c.column);
+        error = "unterminated quoted field";
+        error_column = c.column;
         return std::nullopt;
       }
       while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
       if (i < line.size() && line[i] != ',') {
-        error = fmt::format("column {}: text after a closing quote", i + 1);
+        error = "text after a closing quote";
+        error_column = uint32_t(i + 1);
         return std::nullopt;
       }
     } else {
@@ -106,6 +110,8 @@ class Parser {
 
   core::ImportResult run() {
     size_t pos = 0;
+    // Spreadsheets often save CSV with a UTF-8 byte order mark.
+    if (text_.substr(0, 3) == "\xEF\xBB\xBF") text_.remove_prefix(3);
     uint32_t line_no = 0;
     while (pos <= text_.size()) {
       size_t nl = text_.find('\n', pos);
@@ -144,7 +150,7 @@ class Parser {
         error(indent, "the filter needs a name: `[filter NAME]`");
         return;
       }
-      start_filter(name);
+      start_filter(name, indent);
       return;
     }
     if (!in_filter_) {
@@ -156,9 +162,10 @@ class Parser {
       return;
     }
     std::string err;
-    auto cells = split_csv(raw, err);
+    uint32_t err_column = 0;
+    auto cells = split_csv(raw, err, err_column);
     if (!cells) {
-      error(0, err);
+      error(err_column, err);
       return;
     }
     if (!have_header_) {
@@ -168,7 +175,7 @@ class Parser {
     row(*cells);
   }
 
-  void start_filter(const std::string& name) {
+  void start_filter(const std::string& name, uint32_t column) {
     in_filter_ = true;
     have_header_ = false;
     columns_.clear();
@@ -185,7 +192,7 @@ class Parser {
     outbound_.chains.push_back(core::Chain{name, {}, filter_.origin});
     inbound_.origin = outbound_.origin = filter_.origin;
     inbound_.default_origin = outbound_.default_origin = filter_.origin;
-    if (!names_.emplace(name, line_).second) error(1, fmt::format("filter `{}` is defined twice", name));
+    if (!names_.emplace(name, line_).second) error(column, fmt::format("filter `{}` is defined twice", name));
   }
 
   void setting(std::string_view line, uint32_t column) {
@@ -268,6 +275,20 @@ class Parser {
     return out;
   }
 
+  // The `ports` cell of an ICMP rule: `TYPE` or `TYPE:CODE`.
+  void icmp_type_code(const Cell& c, core::ServiceMatch& svc) {
+    auto colon = c.text.find(':');
+    auto type = to_number(std::string_view(c.text).substr(0, colon), 255);
+    auto code = colon == std::string::npos ? std::optional<uint64_t>()
+                                           : to_number(std::string_view(c.text).substr(colon + 1), 255);
+    if (!type || (colon != std::string::npos && !code)) {
+      error(c.column, fmt::format("`{}` is not an ICMP type or type:code", c.text));
+      return;
+    }
+    svc.icmp_types = core::ByteSet::single(uint8_t(*type));
+    if (code) svc.icmp_codes = core::ByteSet::single(uint8_t(*code));
+  }
+
   void row(const std::vector<Cell>& cells) {
     if (cells.size() != columns_.size()) {
       error(1, fmt::format("this row has {} fields; the header has {}", cells.size(), columns_.size()));
@@ -309,16 +330,7 @@ class Parser {
     if (!dports.text.empty() || !sports.text.empty()) {
       if (one_protocol && core::has_icmp(p)) {
         if (!sports.text.empty()) error(sports.column, "ICMP has no source ports");
-        auto colon = dports.text.find(':');
-        auto type = to_number(std::string_view(dports.text).substr(0, colon), 255);
-        auto code = colon == std::string::npos ? std::optional<uint64_t>()
-                                               : to_number(std::string_view(dports.text).substr(colon + 1), 255);
-        if (!type || (colon != std::string::npos && !code)) {
-          error(dports.column, fmt::format("`{}` is not an ICMP type or type:code", dports.text));
-        } else {
-          svc.icmp_types = core::ByteSet::single(uint8_t(*type));
-          if (code) svc.icmp_codes = core::ByteSet::single(uint8_t(*code));
-        }
+        if (!dports.text.empty()) icmp_type_code(dports, svc);
       } else if (!one_protocol || !core::has_ports(p)) {
         error(dports.text.empty() ? sports.column : dports.column, "ports need a protocol with ports (tcp, udp, sctp)");
       } else {
@@ -366,12 +378,13 @@ class Parser {
       return;
     }
     core::Policy& frag = result_.fragment;
-    for (auto& c : conditions_) frag.conditions.push_back(std::move(c));
-    // Unknown condition ids are local to this filter: shift them past earlier ones.
-    uint32_t base = uint32_t(frag.conditions.size() - conditions_.size());
+    // Unknown condition ids are local to this filter; the same name is the
+    // same condition in the whole file.
+    std::vector<core::ConditionId> ids;
+    for (const auto& c : conditions_) ids.push_back(frag.condition_named(c.name, c.description, c.origin));
     for (auto* rs : {&inbound_, &outbound_}) {
       for (auto& rule : rs->chains[0].rules) {
-        for (auto& c : rule.match.unknowns) c.value += base;
+        for (auto& c : rule.match.unknowns) c = ids.at(c.index());
       }
     }
     conditions_.clear();
