@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "core_test_util.h"
@@ -398,6 +399,30 @@ TEST(Representatives, CoverEveryPortRegion) {
   ASSERT_EQ(r.destinations.size(), 1u);
   EXPECT_EQ(r.destinations[0], addr("10.0.1.10"));
   EXPECT_GT(r.product_size(), 0u);
+}
+
+TEST(Representatives, GapsBetweenNestedIntervals) {
+  // 10-100 holds 10-30 and 60-100: the ports 31-59 are in the first only, a
+  // region no interval end falls in. Its neighbours must be representatives.
+  Site s({rule("low", Action::Deny, M().service("tcp/10-30")),
+          rule("high", Action::Deny, M().service("tcp/60-100")),
+          rule("wide", Action::Allow, M().service("tcp/10-100"))});
+  NetworkPath path = path_for(s.p, Endpoint{}, to(s.web));
+  Representatives r =
+      representatives(s.p, path, aset("any"), aset("10.0.1.10"), ServiceSet::any(), default_client_ports());
+  auto in = [&](uint16_t lo, uint16_t hi) {
+    return std::any_of(r.dst_ports.begin(), r.dst_ports.end(),
+                       [&](uint16_t v) { return v >= lo && v <= hi; });
+  };
+  EXPECT_TRUE(in(31, 59));
+  EXPECT_TRUE(in(0, 9));
+  EXPECT_TRUE(in(101, 65535));
+  // And the answer sees it: only ports 31-59 get through.
+  s.p.hosts[s.web.index()].listeners.push_back(listener(proto::kTcp, 0, 65535, bind_any()));
+  Result reach = answer(s.p, question(NetworkClaim::Reach, from("any"), to(s.web), services("tcp/10-100")));
+  EXPECT_EQ(reach.verdict, Verdict::Holds);
+  ASSERT_TRUE(reach.network.has_value());
+  EXPECT_TRUE(reach.network->packet.dst_port >= 31 && reach.network->packet.dst_port <= 59);
 }
 
 TEST(Representatives, ProductSize) {
