@@ -822,6 +822,77 @@ TEST(EvaluateAll, BranchLimit) {
   EXPECT_EQ(evaluate_all(s.p, from_network(s.web), pk, 3).size(), 2u);
 }
 
+TEST(Stateless, OutboundHopChecksTheReplyInbound) {
+  // On the source host's outbound hop, a stateless filter checks the forward
+  // packet outbound and its reply inbound.
+  Policy p;
+  RuleSetId out = p.add(rule_set("acl-out", Combining::FirstMatch, Action::Deny,
+                                 {rule("out-web", Action::Allow, M().service("tcp/80"))}));
+  RuleSetId in =
+      p.add(rule_set("acl-in", Combining::FirstMatch, Action::Deny,
+                     {rule("in-replies", Action::Allow, M().service("tcp/1024-65535").src("10.0.1.0/24"))}));
+  FilterId acl = add_filter(p, "acl", in, out, true, FilterScope::Network);
+  Host client;
+  client.name = "client";
+  client.interfaces.push_back(testing::iface("eth0", {"192.168.1.50"}));
+  client.outbound = {layer({acl})};
+  HostId c = p.add(client);
+  Host h = web_host();
+  HostId web = p.add(h);
+  auto ok =
+      outcome_of(evaluate_path(p, host_to_host(c, web), tcp("192.168.1.50", 40000, "10.0.1.10", 80), {}));
+  EXPECT_TRUE(ok.admitted);
+  const MemberOutcome& m = ok.steps.at(0).members.at(0);
+  EXPECT_EQ(rule_name(p, m.forward), "out-web");
+  ASSERT_TRUE(m.reply.has_value());
+  EXPECT_EQ(rule_name(p, *m.reply), "in-replies");
+  EXPECT_EQ(m.reply->rule->rule_set, in);
+  // The reply of a packet to another network is refused inbound.
+  NetworkPath outside;
+  outside.hops.push_back(PathHop{c, Direction::Outbound});
+  auto far = outcome_of(evaluate_path(p, outside, tcp("192.168.1.50", 40000, "8.8.8.8", 80), {}));
+  EXPECT_FALSE(far.admitted);
+  EXPECT_EQ(far.steps.at(0).members.at(0).reply->decision, Decision::Deny);
+}
+
+TEST(Layers, UnknownMemberBeforeADefiniteOne) {
+  // Members are tried in order; an unknown first member splits, and the
+  // second admits on the branch where the first does not.
+  Policy p;
+  ConditionId c = p.condition_named("C", "C", {});
+  RuleSetId a = p.add(
+      rule_set("a", Combining::AllowUnion, Action::Deny, {rule("a-if-c", Action::Allow, M().unknown(c))}));
+  RuleSetId b = p.add(rule_set("b", Combining::AllowUnion, Action::Deny,
+                               {rule("b-ssh", Action::Allow, M().service("tcp/22"))}));
+  FilterId fa = add_filter(p, "fa", a, {}, false, FilterScope::Network);
+  FilterId fb = add_filter(p, "fb", b, {}, false, FilterScope::Network);
+  Host h = web_host();
+  h.inbound = {layer({fa, fb})};
+  HostId web = p.add(h);
+  auto evals = evaluate_all(p, from_network(web), tcp("1.1.1.1", 4000, "10.0.1.10", 22));
+  ASSERT_EQ(evals.size(), 2u);
+  for (const auto& e : evals) {
+    EXPECT_TRUE(e.outcome.admitted);
+    bool c_true = *e.valuation.get("fwd/cond:C");
+    EXPECT_EQ(e.outcome.steps[0].deciding_member, c_true ? 0 : 1);
+    EXPECT_EQ(e.outcome.steps[0].members.size(), c_true ? 1u : 2u);
+  }
+}
+
+TEST(FirstMatchOnThePath, BypassIsAnAllow) {
+  Policy p;
+  RuleSetId in =
+      p.add(rule_set("fw", Combining::FirstMatch, Action::Deny,
+                     {rule("bypass", Action::Bypass, M().service("tcp/22")), rule("deny", Action::Deny)}));
+  FilterId f = add_filter(p, "fw", in, {});
+  Host h = web_host();
+  h.inbound = {layer({f})};
+  HostId web = p.add(h);
+  auto o = outcome_of(evaluate_path(p, from_network(web), tcp("1.1.1.1", 4000, "10.0.1.10", 22), {}));
+  EXPECT_TRUE(o.admitted);
+  EXPECT_EQ(rule_name(p, o.steps[0].members[0].forward), "bypass");
+}
+
 // ---------------------------------------------------------------- describe
 
 TEST(Describe, StatelessDenialShowsTheReply) {
@@ -843,6 +914,28 @@ TEST(Describe, StatelessDenialShowsTheReply) {
   EXPECT_EQ(w.steps[1].decision, Decision::Deny);
   EXPECT_TRUE(w.steps[1].by_default);
   EXPECT_EQ(w.steps[1].rule, "default");
+}
+
+TEST(Describe, MissingRuleSetAndDefaults) {
+  Policy p;
+  RuleSetId out = p.add(rule_set("out", Combining::FirstMatch, Action::Deny, {}));
+  FilterId nacl = add_filter(p, "nacl", RuleSetId{}, out, true, FilterScope::Network);
+  Host h = web_host();
+  h.inbound = {layer({nacl})};
+  HostId web = p.add(h);
+  auto o = outcome_of(evaluate_path(p, from_network(web), tcp("1.1.1.1", 4000, "10.0.1.10", 22), {}));
+  EXPECT_FALSE(o.admitted);
+  NetworkWitness w = describe(p, o, {});
+  ASSERT_EQ(w.steps.size(), 2u);
+  EXPECT_EQ(w.steps[0].rule, "no inbound rules");
+  EXPECT_EQ(w.steps[0].decision, Decision::Allow);
+  EXPECT_TRUE(w.steps[0].by_default);
+  EXPECT_EQ(w.steps[1].rule, "default");
+  EXPECT_TRUE(w.steps[1].reply);
+  // The listener the packet would reach is named even though the layers
+  // stopped it ("would be accepted by" in text output).
+  EXPECT_FALSE(w.admitted);
+  EXPECT_EQ(w.listener, "tcp/22 on * (sshd)");
 }
 
 TEST(Describe, ListenerViaAndAssumptions) {

@@ -217,6 +217,22 @@ TEST(ServiceMatchTest, ToString) {
   EXPECT_EQ(port_set_to_string(PortSet::none()), "none");
 }
 
+TEST(ServiceMatchTest, ToStringOfWiderMatches) {
+  ServiceMatch dns;
+  dns.protocols = ByteSet::single(proto::kTcp).unite(ByteSet::single(proto::kUdp));
+  dns.dst_ports = PortSet::single(53);
+  EXPECT_EQ(dns.to_string(), "tcp/53, udp/53");
+  ServiceMatch any22;
+  any22.dst_ports = PortSet::single(22);
+  EXPECT_EQ(any22.to_string(), "any port 22");
+  ServiceMatch from53 = svc("udp");
+  from53.src_ports = PortSet::single(53);
+  EXPECT_EQ(from53.to_string(), "udp from port 53");
+  ServiceMatch code = svc("icmp");
+  code.icmp_codes = ByteSet::single(4);
+  EXPECT_EQ(code.to_string(), "icmp code 4");
+}
+
 TEST(ClientPorts, Default) {
   EXPECT_TRUE(default_client_ports() == PortSet::range(1024, 65535));
   EXPECT_FALSE(default_client_ports().contains(1023));
