@@ -494,6 +494,13 @@ TEST(AddressSetCidrs, IntervalToCidrs) {
             std::vector<std::string>{"ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe/127"});
 }
 
+TEST(U128Text, Decimal) {
+  EXPECT_EQ(u128_to_string(0), "0");
+  EXPECT_EQ(u128_to_string(1), "1");
+  EXPECT_EQ(u128_to_string(u128(1) << 64), "18446744073709551616");
+  EXPECT_EQ(u128_to_string(kAllOnes), "340282366920938463463374607431768211455");
+}
+
 // ---------------------------------------------------------------- properties
 
 // The interval [lo, hi] a block covers.

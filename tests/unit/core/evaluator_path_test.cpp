@@ -614,6 +614,26 @@ TEST(Attributes, ComeFromTheListener) {
   EXPECT_EQ(std::get<AtomNeeded>(r).description, "the local program is not known");
 }
 
+TEST(Attributes, ListenerAttributesPreferTheService) {
+  Policy p;
+  Host h = web_host();
+  Service svc;
+  svc.name = "web";
+  svc.user_name = "www";
+  svc.program = "/usr/sbin/nginx";
+  p.services.push_back(svc);
+  h.listeners.push_back(listener(proto::kTcp, 81, 81, bind_any(), "nginx-worker"));
+  h.listeners.back().service = ServiceId(0);
+  HostId web = p.add(h);
+  const Host& host = p.host(web);
+  auto attrs = listener_attributes(p, host, ListenerId(uint32_t(host.listeners.size() - 1)));
+  EXPECT_EQ(attrs, (std::map<std::string, std::string>{
+                       {"program", "/usr/sbin/nginx"}, {"service", "web"}, {"user", "www"}}));
+  EXPECT_EQ(listener_attributes(p, host, ListenerId(0)),
+            (std::map<std::string, std::string>{{"program", "sshd"}}));
+  EXPECT_TRUE(listener_attributes(p, host, std::nullopt).empty());
+}
+
 // ---------------------------------------------------------------- interfaces on the path
 
 TEST(Interfaces, PrefixWildcardOnThePath) {

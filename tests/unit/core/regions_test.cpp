@@ -333,6 +333,44 @@ TEST(Enumeration, MartianSourcesAreLeftOut) {
   EXPECT_EQ(local.destinations.to_string(), "10.0.1.10/32, 127.0.0.0/8, ::1/128");
 }
 
+TEST(Enumeration, OnlyWidensTheSourceToTheNetwork) {
+  Site s({}, Action::Allow);
+  Host client;
+  client.name = "client";
+  client.interfaces.push_back(testing::iface("eth0", {"192.168.1.50"}));
+  HostId c = s.p.add(client);
+  auto nq = std::get<NetworkQuestion>(
+      question(NetworkClaim::OnlyReach, from_host(c), to(s.web), ServiceSet::any()).body);
+  QuestionSpace narrow = question_space(s.p, nq, false);
+  EXPECT_EQ(narrow.sources.to_string(), "192.168.1.50/32");
+  EXPECT_EQ(narrow.path.hops.size(), 2u);
+  QuestionSpace wide = question_space(s.p, nq, true);
+  EXPECT_TRUE(wide.sources == AddressSet::any().subtract(aset("10.0.1.10")).subtract(AddressSet::loopback()));
+  ASSERT_EQ(wide.path.hops.size(), 1u);  // from the network: no outbound hop
+  EXPECT_EQ(wide.path.hops[0].host, s.web);
+  EXPECT_EQ(wide.path.hops[0].direction, Direction::Inbound);
+}
+
+TEST(Enumeration, DestinationOutsideTheModel) {
+  Site s({}, Action::Allow);
+  RuleSetId out = s.p.add(rule_set("web-out", Combining::FirstMatch, Action::Allow,
+                                   {rule("no-dns-out", Action::Deny, M().service("udp/53").dst("8.8.8.8"))}));
+  FilterId f = add_filter(s.p, "web-out", RuleSetId{}, out);
+  s.p.hosts[s.web.index()].outbound = {layer({f})};
+  Destination google;
+  google.kind = Destination::Kind::Addresses;
+  google.addresses = aset("8.8.8.0/24");
+  EXPECT_EQ(
+      answer(s.p, question(NetworkClaim::AllReach, from_host(s.web), google, services("udp/53"))).verdict,
+      Verdict::Violated);
+  Result r = answer(s.p, question(NetworkClaim::Reach, from_host(s.web), google, services("udp/53")));
+  EXPECT_EQ(r.verdict, Verdict::Holds);
+  EXPECT_NE(r.network->packet.dst, addr("8.8.8.8"));
+  EXPECT_EQ(
+      answer(s.p, question(NetworkClaim::NotReach, from_host(s.web), google, services("udp/9999"))).verdict,
+      Verdict::Violated);  // no listener check outside the model
+}
+
 TEST(Enumeration, OutboundLayersOfASourceHost) {
   Site s({}, Action::Allow);
   RuleSetId cout = s.p.add(rule_set("client-out", Combining::FirstMatch, Action::Allow,

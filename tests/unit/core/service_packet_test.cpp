@@ -281,6 +281,12 @@ TEST(PacketReply, IcmpEchoOnly) {
   EXPECT_EQ(r4->protocol, proto::kIcmp);
   EXPECT_EQ(r4->state, ConnState::Established);
 
+  // The code is kept.
+  auto coded = icmp("10.0.0.1", "10.0.0.2", 8, 5).reply();
+  ASSERT_TRUE(coded.has_value());
+  EXPECT_EQ(coded->icmp_type, 0);
+  EXPECT_EQ(coded->icmp_code, 5);
+
   // RFC 4443: echo request 128 is answered by echo reply 129.
   auto r6 = icmp("2001:db8::1", "2001:db8::2", 128, 0).reply();
   ASSERT_TRUE(r6.has_value());
