@@ -1069,7 +1069,7 @@ std::optional<Binder::BoundPacket> Binder::bind_packet(const core::Policy& polic
   out.packet.protocol = *proto;
   bool ok = true;
   auto end = [&](const ast::PacketEnd& e, core::Address& addr, uint16_t& port, core::HostId& host,
-                 const core::Address* other) {
+                 const core::Address* other, bool quiet_ambiguity) {
     if (e.host) {
       auto h = policy.find_host(e.host->text);
       if (!h) {
@@ -1084,6 +1084,8 @@ std::optional<Binder::BoundPacket> Binder::bind_packet(const core::Policy& polic
         if (!other || a.family == other->family) fit.push_back(a);
       }
       if (fit.size() != 1) {
+        ok = false;
+        if (quiet_ambiguity && fit.size() > 1) return;
         diags_.error(codes::kAmbiguous, e.host->origin,
                      fmt::format("host `{}` has {} addresses{}; write the address instead", e.host->text,
                                  fit.size(), fit.size() != list.size() ? " of that family" : ""));
@@ -1119,16 +1121,19 @@ std::optional<Binder::BoundPacket> Binder::bind_packet(const core::Policy& polic
   };
   core::Address src, dst;
   // A host name stands for its only address of the other end's family, so an
-  // end written as an address is resolved first.
-  if (p.dst.host && !p.src.host) {
-    end(p.src, src, out.packet.src_port, out.source_host, nullptr);
-    if (!ok) return std::nullopt;
-    end(p.dst, dst, out.packet.dst_port, out.destination, &src);
-  } else {
-    end(p.dst, dst, out.packet.dst_port, out.destination, nullptr);
-    if (!ok) return std::nullopt;
-    end(p.src, src, out.packet.src_port, out.source_host, &dst);
-  }
+  // end written as an address is resolved first. Both ends are checked, so a
+  // mistake in each is reported; a host name is not called ambiguous when
+  // the other end, which would have chosen its family, is wrong itself.
+  bool src_first = p.dst.host && !p.src.host;
+  const ast::PacketEnd& first = src_first ? p.src : p.dst;
+  const ast::PacketEnd& second = src_first ? p.dst : p.src;
+  core::Address& first_addr = src_first ? src : dst;
+  core::Address& second_addr = src_first ? dst : src;
+  end(first, first_addr, src_first ? out.packet.src_port : out.packet.dst_port,
+      src_first ? out.source_host : out.destination, nullptr, false);
+  bool first_ok = ok;
+  end(second, second_addr, src_first ? out.packet.dst_port : out.packet.src_port,
+      src_first ? out.destination : out.source_host, first_ok ? &first_addr : nullptr, !first_ok);
   if (!ok) return std::nullopt;
   if (src.family != dst.family) {
     diags_.error(codes::kMixedFamilies, p.origin, "the two ends of a packet must be of the same address family");

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <memory>
 #include <set>
-#include <sstream>
+#include <vector>
 
 #include "binder.h"
 #include "codes.h"
@@ -30,13 +30,20 @@ std::optional<std::string> read_file(const std::string& path, const core::Origin
                                                        fs::exists(path, ec) ? "permission denied" : "no such file"));
     return std::nullopt;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  // Read a little past the size limit and no further, so an endless file
+  // (`include "/dev/zero"`) is refused as too large (RP0003) instead of
+  // filling memory.
+  std::string text;
+  std::vector<char> buffer(1 << 16);
+  while (in && text.size() <= kMaxSourceBytes) {
+    in.read(buffer.data(), std::streamsize(buffer.size()));
+    text.append(buffer.data(), size_t(in.gcount()));
+  }
   if (in.bad()) {
     diags.error(codes::kCannotRead, where, fmt::format("cannot read `{}`", path));
     return std::nullopt;
   }
-  return ss.str();
+  return text;
 }
 
 std::string canonical_key(const std::string& path) {

@@ -144,12 +144,19 @@ std::string render_text(const core::Report& report, const TextStyle& style) {
   for (const auto& r : report.results) text_width = std::max(text_width, r.text.size());
   text_width = std::min<size_t>(text_width, 60);
   for (const auto& r : report.results) {
-    out += fmt::format("{}  {}  {}\n", verdict_label(r, paint), pad(r.text, text_width),
-                       paint(r.origin.to_string(), kDim));
+    // `rampart explain` answers have no statement to point at.
+    if (r.origin.known()) {
+      out += fmt::format("{}  {}  {}\n", verdict_label(r, paint), pad(r.text, text_width),
+                         paint(r.origin.to_string(), kDim));
+    } else {
+      out += fmt::format("{}  {}\n", verdict_label(r, paint), r.text);
+    }
     const std::string indent(10, ' ');
     if (!r.reason.empty()) out += fmt::format("{}{}\n", indent, r.reason);
     if (r.set) out += render_set(*r.set, style, indent);
-    bool show_witness = r.network && (style.verbose || r.verdict != core::Verdict::Holds || r.kind == "reach");
+    // The trace is what `explain` is asked for.
+    bool show_witness = r.network && (style.verbose || r.verdict != core::Verdict::Holds ||
+                                      r.kind == "reach" || r.kind == "explain");
     if (show_witness) out += render_witness(*r.network, style, indent);
     if (!r.unknowns.empty()) {
       std::string list;

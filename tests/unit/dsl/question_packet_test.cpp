@@ -167,7 +167,14 @@ TEST_F(DslPacket, Errors) {
             std::vector<std::string>{"<packet>:1:32 RP2103"});
   EXPECT_EQ(packet_errors("icmp [2001:db8::1] -> [2001:db8::10] type 128"),
             std::vector<std::string>{"<packet>:1:1 RP2105"});
+  // web1 has an address of each family: with the other end wrong, it is not
+  // also called ambiguous.
   EXPECT_EQ(packet_errors("tcp 10.0.0.256:1 -> web1:22"), std::vector<std::string>{"<packet>:1:5 RP2101"});
+  // A mistake at each end: both are reported.
+  EXPECT_EQ(packet_errors("tcp 203.0.113.7 -> web9:22"),
+            (std::vector<std::string>{"<packet>:1:5 RP2102", "<packet>:1:20 RP2001"}));
+  EXPECT_EQ(packet_errors("udp web1:53 -> 10.0.0.1"), std::vector<std::string>{"<packet>:1:16 RP2102"});
+  EXPECT_EQ(packet_errors("udp web1:53 -> 10.0.0.1:53"), std::vector<std::string>{"<packet>:1:16 RP2401"});
   EXPECT_EQ(packet_errors("tcp 10.0.0.1:1 web1:22"), std::vector<std::string>{"<packet>:1:15 RP1001"});
   // Only the protocol keywords are protocols; the parser recovers and goes on.
   EXPECT_EQ(packet_errors("ftp 10.0.0.1:1 -> web1:22").at(0), "<packet>:1:1 RP1001");
