@@ -45,6 +45,24 @@ bool Binder::missing_scope(const ast::Ident& scope) {
   return true;
 }
 
+bool Binder::deeper(Name& entry, const char* kind, const std::string& name) {
+  // Each definition resolved in terms of another is a level of recursion;
+  // thousands would exhaust the stack.
+  if (depth_ >= kMaxDefinitionDepth) {
+    // Reported once: the other links of a long chain would repeat it.
+    if (!depth_reported_) {
+      diags_.error(codes::kNestingTooDeep, entry.origin,
+                   fmt::format("{} `{}` is reached through a chain of more than {} definitions", kind, name,
+                               kMaxDefinitionDepth));
+    }
+    depth_reported_ = true;
+    entry.failed = true;
+    return false;
+  }
+  ++depth_;
+  return true;
+}
+
 Binder::Name* Binder::lookup(const ast::Ident& id) {
   auto it = names_.find(id.text);
   if (it == names_.end()) {
@@ -105,6 +123,7 @@ std::optional<core::AddressSet> Binder::resolve_zone(Name& entry, const std::str
     entry.failed = true;
     return std::nullopt;
   }
+  if (!deeper(entry, "zone", name)) return std::nullopt;
   entry.resolving = true;
   const ast::Zone& z = *entry.zone;
   AddressInfo info;
@@ -112,6 +131,7 @@ std::optional<core::AddressSet> Binder::resolve_zone(Name& entry, const std::str
   std::optional<core::PortSet> client;
   if (z.has_client_ports) client = ports(z.client_ports);
   entry.resolving = false;
+  --depth_;
   if (!set || (z.has_client_ports && !client)) {
     entry.failed = true;
     return std::nullopt;
@@ -244,9 +264,11 @@ std::optional<core::ServiceSet> Binder::resolve_ports(Name& entry, const std::st
     entry.failed = true;
     return std::nullopt;
   }
+  if (!deeper(entry, "ports", name)) return std::nullopt;
   entry.resolving = true;
   auto set = services(entry.ports->services);
   entry.resolving = false;
+  --depth_;
   if (!set) {
     entry.failed = true;
     return std::nullopt;

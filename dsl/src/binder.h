@@ -58,6 +58,9 @@ class Binder {
   static std::string kind_name(NameKind k);
   bool declare(const std::string& name, Name entry);
   Name* lookup(const ast::Ident& id);
+  // Enters the resolution of a zone or ports definition, or reports (RP0004)
+  // and fails it when definitions refer to one another too deep.
+  bool deeper(Name& entry, const char* kind, const std::string& name);
   // For NAME["id"]: true (and reported, unless NAME is an import that failed)
   // when NAME has no imported objects to look in.
   bool missing_scope(const ast::Ident& scope);
@@ -89,6 +92,10 @@ class Binder {
   std::map<std::string, std::map<std::string, core::NamedObject>> imported_;
   // Import names whose import failed (their objects are not reported missing).
   std::set<std::string> failed_imports_;
+  // How many zone / ports definitions are being resolved, one through another.
+  size_t depth_ = 0;
+  bool depth_reported_ = false;
+  static constexpr size_t kMaxDefinitionDepth = 256;
   std::vector<std::pair<std::string, const ast::SourceFile*>> files_;
 };
 

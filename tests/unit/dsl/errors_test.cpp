@@ -1,6 +1,7 @@
 // Mistakes in policy text: each must be reported with the right code at the
 // right FILE:LINE:COL (1-based columns), and several at once.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "dsl_test_util.h"
@@ -210,6 +211,34 @@ TEST(DslLimits, BracketsInCommentsCount) {
   // Closing brackets in comments count as well.
   auto p = load_ok("# " + repeat("(", 64) + "\n// " + repeat(")", 64) + "\nzone z = (any);\n");
   EXPECT_EQ(p.zones.size(), 1u);
+}
+
+std::string zone_chain(size_t zones) {
+  // z0 = z1; z1 = z2; ... the last one holds the addresses.
+  std::string text;
+  for (size_t i = 0; i + 1 < zones; ++i) text += fmt::format("zone z{} = z{};\n", i, i + 1);
+  return text + fmt::format("zone z{} = 10.0.0.0/8;\n", zones - 1);
+}
+
+TEST(DslLimits, ChainsOfDefinitionsUpTo256AreFine) {
+  auto p = load_ok(zone_chain(256));
+  EXPECT_EQ(zone(p, "z0").addresses, addrs("10.0.0.0/8"));
+}
+
+TEST(DslLimits, LongerChainsAreRefusedOnceNotByCrashing) {
+  // Resolving one definition through another recurses; thousands of links
+  // used to exhaust the stack. The 257th link is reported, once.
+  EXPECT_EQ(load_errors(zone_chain(257)), std::vector<std::string>{"p.rampart:257:6 RP0004"});
+  EXPECT_EQ(load_errors(zone_chain(20000)), std::vector<std::string>{"p.rampart:257:6 RP0004"});
+  std::string ports;
+  for (size_t i = 0; i < 300; ++i) ports += fmt::format("ports p{} = p{};\n", i, i + 1);
+  ports += "ports p300 = tcp/1;\n";
+  EXPECT_EQ(load_errors(ports), std::vector<std::string>{"p.rampart:257:7 RP0004"});
+}
+
+TEST(DslLimits, AnEndlessIncludeIsTooLarge) {
+  if (!std::filesystem::exists("/dev/zero")) GTEST_SKIP();
+  EXPECT_EQ(load_errors("include \"/dev/zero\";\n"), std::vector<std::string>{"/dev/zero:1:1 RP0003"});
 }
 
 TEST(DslLimits, ValidUtf8IsFine) {
