@@ -83,9 +83,8 @@ struct Session::Impl {
     return z3::mk_and(ev);
   }
 
-  // Is there a packet of the space satisfying `goal`? Reads the witness and
-  // the atoms' values, and pins fields to canonical values so witnesses do not
-  // depend on the solver's whims.
+  // Is there a packet of the space satisfying `goal`? Reads the solver's
+  // witness and the atoms' values.
   Outcome find(const Encoding& e, const z3::expr& goal) {
     z3::solver s = make_solver();
     for (const auto& d : e.encoder->definitions()) s.add(d);
@@ -99,99 +98,73 @@ struct Session::Impl {
       return out;
     }
     if (out.result == z3::unsat) return out;
-    canonicalise(s, e);
     z3::model m = s.get_model();
     out.packet = e.encoder->packet_of(m, e.packet);
     for (const auto& [key, a] : e.encoder->atoms()) out.valuation.set(key, m.eval(a, true).is_true());
     return out;
   }
 
-  // Witnesses are canonical: the lowest value of each field (in a fixed
-  // order) that still shows the answer, so they do not depend on the solver's
-  // whims and read the same on every machine.
-  void canonicalise(z3::solver& s, const Encoding& e) {
-    const PacketTerms& p = e.packet;
-    auto holds = [&](const z3::expr& constraint) {
-      s.push();
-      s.add(constraint);
-      ++stats.solver_calls;
-      if (s.check() == z3::sat) return true;
-      s.pop();
-      return false;
-    };
-    auto restore = [&] {
-      ++stats.solver_calls;
-      if (s.check() != z3::sat) core::internal_error("lost the witness while canonicalising it");
-    };
-    holds(p.v6 == s.get_model().eval(p.v6, true));
-    holds(p.proto == s.get_model().eval(p.proto, true));
-    auto lowest = [&](const z3::expr& field, unsigned bits) {
-      // Bisection on [0, current]: each step halves the range that may
-      // still hold a lower value. Bounded, so huge ranges stop early.
-      z3::model m = s.get_model();
-      std::string cur = m.eval(field, true).get_decimal_string(0);
-      core::u128 best = 0;
-      for (char c : cur) best = best * 10 + core::u128(c - '0');
-      core::u128 lo = 0;
-      auto val = [&](core::u128 v) { return ctx.bv_val(core::u128_to_string(v).c_str(), bits); };
-      for (int step = 0; step < 24 && lo < best; ++step) {
-        core::u128 mid = lo + (best - lo) / 2;
-        s.push();
-        s.add(z3::ule(field, val(mid)));
-        ++stats.solver_calls;
-        if (s.check() == z3::sat) {
-          std::string v = s.get_model().eval(field, true).get_decimal_string(0);
-          best = 0;
-          for (char c : v) best = best * 10 + core::u128(c - '0');
-        } else {
-          lo = mid + 1;
-        }
-        s.pop();
-      }
-      if (!holds(field == val(best))) restore();
-    };
-    lowest(p.dport, 16);
-    lowest(p.itype, 8);
-    lowest(p.icode, 8);
-    lowest(p.dst, 128);
-    lowest(p.sport, 16);
-    lowest(p.src, 128);
-  }
-
   // Replays a witness through the concrete evaluator. `expect_all` checks
-  // every valuation of the atoms; otherwise the solver's own valuation.
-  void replay(const core::NetworkPath& path, core::Packet packet, const core::Valuation& valuation,
-              bool expect_admitted, bool expect_all, std::vector<core::Evaluation>& evaluations) {
+  // every valuation of the atoms; otherwise the witness's own valuation.
+  // Returns the reason it failed, or nothing when the reference agrees.
+  std::optional<std::string> replays(const core::NetworkPath& path, core::Packet packet,
+                                     const core::Valuation& valuation, bool expect_admitted, bool expect_all,
+                                     std::vector<core::Evaluation>& evaluations) {
     if (faults.mutate_witness) {
       packet.protocol = 253;  // RFC 3692 experimental: no listener, no rule of ours
       packet.src_port = packet.dst_port = 0;
       packet.icmp_type = packet.icmp_code = 0;
     }
+    evaluations.clear();
     if (expect_all) {
       evaluations = core::evaluate_all(policy, path, packet);
       for (const auto& ev : evaluations) {
         if (ev.outcome.admitted != expect_admitted) {
-          core::internal_error(fmt::format("witness {} failed replay: the solver says {} for every unknown, the "
-                                           "evaluator says {}",
-                                           packet.to_string(), expect_admitted ? "admitted" : "denied",
-                                           ev.outcome.admitted ? "admitted" : "denied"));
+          return fmt::format("witness {} failed replay: expected {} for every unknown, the evaluator says {}",
+                             packet.to_string(), expect_admitted ? "admitted" : "denied",
+                             ev.outcome.admitted ? "admitted" : "denied");
         }
       }
-      return;
+      return std::nullopt;
     }
     auto r = core::evaluate_path(policy, path, packet, valuation);
     if (auto* need = std::get_if<core::AtomNeeded>(&r)) {
-      core::internal_error(fmt::format("witness {} failed replay: the evaluator consults `{}`, which the solver "
-                                       "did not encode",
-                                       packet.to_string(), need->key));
+      return fmt::format("witness {} failed replay: the evaluator consults `{}`, which the witness does not value",
+                         packet.to_string(), need->key);
     }
     auto& outcome = std::get<core::PathOutcome>(r);
     if (outcome.admitted != expect_admitted) {
-      core::internal_error(fmt::format("witness {} failed replay: the solver says {}, the evaluator says {}",
-                                       packet.to_string(), expect_admitted ? "admitted" : "denied",
-                                       outcome.admitted ? "admitted" : "denied"));
+      return fmt::format("witness {} failed replay: expected {}, the evaluator says {}", packet.to_string(),
+                         expect_admitted ? "admitted" : "denied", outcome.admitted ? "admitted" : "denied");
     }
     evaluations.push_back(core::Evaluation{valuation, outcome});
+    return std::nullopt;
+  }
+
+  // The witness shown: the set engine's canonical one when it replays, else
+  // the solver's own (which must replay, or rampart has a bug).
+  void choose_witness(core::Result& r, const Encoding& e, const std::optional<Witness>& canonical,
+                      const Outcome& solver, bool expect_admitted, bool expect_all) {
+    std::vector<core::Evaluation> evals;
+    if (canonical && !replays(e.space.path, canonical->packet, canonical->valuation, expect_admitted, expect_all,
+                              evals)) {
+      set_witness(r, e.space, pick(evals));
+      return;
+    }
+    ++stats.engine_disagreements;
+    if (!solver.packet) core::internal_error("no witness to show");
+    if (auto failure = replays(e.space.path, *solver.packet, solver.valuation, expect_admitted, expect_all, evals)) {
+      core::internal_error(*failure);
+    }
+    set_witness(r, e.space, pick(evals));
+  }
+
+  static const core::Evaluation& pick(const std::vector<core::Evaluation>& evals) {
+    const core::Evaluation* shown = &evals.front();
+    for (const auto& ev : evals) {
+      if (ev.valuation.values.size() < shown->valuation.values.size()) shown = &ev;
+    }
+    return *shown;
   }
 
   void set_witness(core::Result& r, const core::QuestionSpace& space, const core::Evaluation& ev) {
@@ -227,17 +200,26 @@ struct Session::Impl {
       unknown(r, may.reason);
       return r;
     }
+    SetEngine engine(policy);
+    ExactSet sets = engine.admitted_set(e.space);
+    const Witnesses& w = sets.witnesses;
     if (may.result == z3::unsat) {
+      // The solver proves no such packet exists. Should the set engine hold
+      // one that the reference evaluator confirms, the proof is wrong.
+      const auto& contra = want_admitted ? w.may_admitted : w.may_denied;
+      std::vector<core::Evaluation> evals;
+      if (contra) {
+        if (!replays(e.space.path, contra->packet, contra->valuation, want_admitted, false, evals)) {
+          core::internal_error(fmt::format("the solver proved no packet is {}, but {} is", want_admitted ? "admitted" : "denied",
+                                           contra->packet.to_string()));
+        }
+        ++stats.engine_disagreements;
+      }
       r.verdict = if_none;
       r.reason = none_reason;
-      if (want_admitted && if_none == core::Verdict::Violated) {
+      if (want_admitted && if_none == core::Verdict::Violated && w.any) {
         // Show where a packet of the question stops.
-        Outcome example = find(e, ctx.bool_val(true));
-        if (example.result == z3::sat) {
-          std::vector<core::Evaluation> evals;
-          replay(e.space.path, *example.packet, example.valuation, false, true, evals);
-          set_witness(r, e.space, evals.front());
-        }
+        if (!replays(e.space.path, w.any->packet, {}, false, true, evals)) set_witness(r, e.space, pick(evals));
       }
       return r;
     }
@@ -249,22 +231,15 @@ struct Session::Impl {
         return r;
       }
     }
-    std::vector<core::Evaluation> evals;
     if (must.result == z3::sat) {
-      replay(e.space.path, *must.packet, must.valuation, want_admitted, true, evals);
+      choose_witness(r, e, want_admitted ? w.must_admitted : w.must_denied, must, want_admitted, true);
       r.verdict = if_must;
       r.reason = must_reason;
-      const core::Evaluation* shown = &evals.front();
-      for (const auto& ev : evals) {
-        if (ev.valuation.values.size() < shown->valuation.values.size()) shown = &ev;
-      }
-      set_witness(r, e.space, *shown);
       return r;
     }
-    replay(e.space.path, *may.packet, may.valuation, want_admitted, false, evals);
+    choose_witness(r, e, want_admitted ? w.may_admitted : w.may_denied, may, want_admitted, false);
     r.verdict = core::Verdict::Unknown;
     r.reason = may_reason;
-    set_witness(r, e.space, evals.front());
     r.unknowns = atom_names(e);
     return r;
   }
@@ -343,10 +318,11 @@ core::Result Session::Impl::exact_set(const core::Question& question, const core
     r.unknowns = atom_names(e);
   }
   // One witness from the may set, replayed.
-  if (!set.may.empty()) {
-    auto w = set.may_witness;
+  if (const auto& w = set.witnesses.may_admitted) {
     std::vector<core::Evaluation> evals;
-    replay(e.space.path, w.packet, w.valuation, true, false, evals);
+    if (auto failure = replays(e.space.path, w->packet, w->valuation, true, false, evals)) {
+      core::internal_error(*failure);
+    }
     set_witness(r, e.space, evals.front());
   }
   return r;

@@ -509,6 +509,47 @@ struct SetEngine::Run {
   }
 };
 
+namespace {
+
+// The lexicographically lowest packet of a set, with atom values from the
+// box it lies in.
+std::optional<Witness> lowest(const BoxSet& s, core::Family family, const std::vector<Dim>& u,
+                              const std::vector<std::string>& atom_keys) {
+  if (s.empty()) return std::nullopt;
+  std::vector<const Box*> cands;
+  for (const auto& b : s.boxes()) cands.push_back(&b);
+  u128 values[dim::kFields] = {};
+  for (size_t d : {dim::kProto, dim::kDport, dim::kType, dim::kCode, dim::kDst, dim::kSport, dim::kSrc}) {
+    u128 m = ~u128(0);
+    for (const Box* b : cands) m = std::min(m, b->at(d, u).intervals().front().lo);
+    values[d] = m;
+    std::vector<const Box*> keep;
+    for (const Box* b : cands) {
+      if (b->at(d, u).contains(m)) keep.push_back(b);
+    }
+    cands = std::move(keep);
+  }
+  Witness w;
+  w.packet.family = family;
+  w.packet.src = core::Address{family, values[dim::kSrc]};
+  w.packet.dst = core::Address{family, values[dim::kDst]};
+  w.packet.protocol = uint8_t(values[dim::kProto]);
+  w.packet.src_port = uint16_t(values[dim::kSport]);
+  w.packet.dst_port = uint16_t(values[dim::kDport]);
+  w.packet.icmp_type = uint8_t(values[dim::kType]);
+  w.packet.icmp_code = uint8_t(values[dim::kCode]);
+  for (size_t k = 0; k < atom_keys.size(); ++k) {
+    w.valuation.set(atom_keys[k], cands.front()->at(dim::kFields + k, u).intervals().front().lo == 1);
+  }
+  return w;
+}
+
+void keep_first(std::optional<Witness>& into, std::optional<Witness> w) {
+  if (!into && w) into = std::move(w);
+}
+
+}  // namespace
+
 ExactSet SetEngine::admitted_set(const core::QuestionSpace& space) {
   ExactSet out;
   const std::vector<size_t> fields{dim::kSrc, dim::kDst, dim::kProto, dim::kSport, dim::kDport, dim::kType, dim::kCode};
@@ -519,7 +560,9 @@ ExactSet SetEngine::admitted_set(const core::QuestionSpace& space) {
     BoxSet q = run.question();
     if (q.empty()) continue;
     BoxSet a = run.admitted(q);
+    a.coalesce();
     BoxSet denied = q.subtract(a);
+    denied.coalesce();
     BoxSet may_fields = run.project(a, fields);
     BoxSet must_fields = run.project(q, fields).subtract(run.project(denied, fields));
     must_fields.coalesce();
@@ -562,6 +605,13 @@ ExactSet SetEngine::admitted_set(const core::QuestionSpace& space) {
     for (const auto& b : must_fields.boxes()) {
       out.must_pieces.push_back(Piece{family, answer_box(b), fixed_packet(b), std::nullopt});
     }
+    Witnesses& w = out.witnesses;
+    const std::vector<std::string> none;
+    keep_first(w.must_admitted, lowest(must_fields, family, run.universe, none));
+    keep_first(w.may_admitted, lowest(a, family, run.universe, run.atom_keys));
+    keep_first(w.must_denied, lowest(run.project(q, fields).subtract(may_fields), family, run.universe, none));
+    keep_first(w.may_denied, lowest(denied, family, run.universe, run.atom_keys));
+    keep_first(w.any, lowest(q, family, run.universe, none));
     for (const auto& k : run.atom_keys) out.atoms.push_back(k);
     out.boxes = std::max(out.boxes, run.peak);
   }
@@ -675,6 +725,11 @@ Certification Certifier::certify(const ExactSet& set) {
                              "a reported packet is not admitted")) {
     return *f;
   }
+  if (encoder_.atoms().empty()) {
+    // Without unknowns, must is may: proved equal, the checks above cover it.
+    if (auto f = unsat_or_fail(must != may, "must and may differ without unknowns")) return *f;
+    return Certification{true, false, {}};
+  }
   // 3. Every point of the must set is admitted whatever the unknown atoms are.
   if (auto f = unsat_or_fail(must && !projections(set.must_pieces), "a must point has no witness")) return *f;
   if (auto f = unsat_or_fail(pieces(set.must_pieces, false) && !(in_space_ && admitted_),
@@ -682,7 +737,7 @@ Certification Certifier::certify(const ExactSet& set) {
     return *f;
   }
   // 4. Nothing admitted for every value of the atoms lies outside the must set.
-  if (!encoder_.atoms().empty()) {
+  {
     z3::expr_vector bound(ctx_);
     for (const auto& [key, a] : encoder_.atoms()) bound.push_back(a);
     for (const auto& aux : encoder_.auxiliaries()) bound.push_back(aux);
@@ -693,8 +748,6 @@ Certification Certifier::certify(const ExactSet& set) {
                                "a packet admitted for every unknown value is missing from the must set")) {
       return *f;
     }
-  } else if (auto f = unsat_or_fail(must != may, "must and may differ without unknowns")) {
-    return *f;
   }
   return Certification{true, false, {}};
 }

@@ -46,6 +46,16 @@ struct Piece {
   std::optional<core::Valuation> atoms;  // fixed atoms (may pieces) or none (must pieces: all values)
 };
 
+// Canonical witnesses: the lowest packet (by family, protocol, destination
+// port, ICMP type and code, destination, source port, source) of a set.
+struct Witnesses {
+  std::optional<Witness> must_admitted;  // admitted whatever the atoms are
+  std::optional<Witness> may_admitted;   // admitted for the atoms given
+  std::optional<Witness> must_denied;    // denied whatever the atoms are
+  std::optional<Witness> may_denied;     // denied for the atoms given
+  std::optional<Witness> any;            // any packet of the question
+};
+
 struct ExactSet {
   // Over the answer projection: field dims with dst and sport full.
   std::vector<FamilyBox> must;
@@ -53,6 +63,7 @@ struct ExactSet {
   std::vector<Piece> must_pieces;
   std::vector<Piece> may_pieces;
   Witness may_witness;
+  Witnesses witnesses;
   std::vector<std::string> atoms;  // keys of the atom dimensions, in order
   size_t boxes = 0;                // size of the largest intermediate set (statistics)
 };

@@ -118,11 +118,26 @@ void expect_boundaries(const std::vector<SetEntry>& entries, const ReferenceSet&
     for (const auto& iv : e.sources.v4().intervals()) {
       EXPECT_TRUE(ref.source_points.count({Family::V4, iv.lo}) && ref.source_points.count({Family::V4, iv.hi}))
           << where << ": interval " << Address::v4(iv.lo).to_string() << "-" << Address::v4(iv.hi).to_string()
-          << " does not end on region boundaries";
+          << " does not end on region boundaries (" << ref.source_points.size() << " points: "
+          << [&] {
+               std::string pts;
+               for (const auto& [f, v] : ref.source_points)
+                 if (f == Family::V6) pts += Address::v6(v).to_string() + " ";
+               return pts;
+             }()
+          << ")";
     }
     for (const auto& iv : e.sources.v6().intervals()) {
       EXPECT_TRUE(ref.source_points.count({Family::V6, iv.lo}) && ref.source_points.count({Family::V6, iv.hi}))
-          << where << ": an IPv6 interval does not end on region boundaries";
+          << where << ": interval " << Address::v6(iv.lo).to_string() << "-" << Address::v6(iv.hi).to_string()
+          << " does not end on region boundaries (" << ref.source_points.size() << " points: "
+          << [&] {
+               std::string pts;
+               for (const auto& [f, v] : ref.source_points)
+                 if (f == Family::V6) pts += Address::v6(v).to_string() + " ";
+               return pts;
+             }()
+          << ")";
     }
   }
 }
@@ -201,6 +216,8 @@ TEST(SolverProperty, AgreesWithExhaustiveEnumeration) {
     for (int k = 0; k < 3; ++k) {
       Question q = gen.question(policy);
       check_case(seed, k, policy, session, q, counters);
+      EXPECT_EQ(session.statistics().engine_disagreements, 0u)
+          << "seed " << seed << " question " << k << ": the set engine's witness disagreed with the solver";
       if (::testing::Test::HasFailure()) {
         FAIL() << "first failure at seed " << seed << "; rerun with RAMPART_PROPERTY_SEED=" << seed
                << " RAMPART_PROPERTY_CASES=3";

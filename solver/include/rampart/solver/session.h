@@ -31,6 +31,10 @@ struct Statistics {
   uint64_t rules_encoded = 0;
   uint64_t rules_sliced_away = 0;
   uint64_t boxes = 0;
+  // Canonical witnesses from the set engine that failed replay or disagreed
+  // with the solver (the solver's witness was shown instead). Always 0 unless
+  // the set engine has a bug; the property tests insist on it.
+  uint64_t engine_disagreements = 0;
 };
 
 class Session {
