@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "access_answers.h"
 #include "encoder.h"
 #include "rampart/core/evaluator.h"
 #include "rampart/core/regions.h"
@@ -245,8 +246,12 @@ struct Session::Impl {
   }
 
   core::Result answer(const core::Question& question) {
+    if (const auto* a = std::get_if<core::AccessQuestion>(&question.body)) {
+      return answer_access(ctx, policy, question, *a, limits, stats);
+    }
+    if (const auto* c = std::get_if<core::ConflictsQuestion>(&question.body)) return no_conflicts(question, *c);
     const auto* q = std::get_if<core::NetworkQuestion>(&question.body);
-    if (!q) core::internal_error("the solver answers network questions only");
+    if (!q) core::internal_error("unhandled question kind");
     switch (q->claim) {
       case core::NetworkClaim::Reach:
         return existential(question, *q, false, true, core::Verdict::Holds, core::Verdict::Violated,
@@ -282,6 +287,26 @@ struct Session::Impl {
   }
 
   core::Result exact_set(const core::Question& question, const core::NetworkQuestion& q);
+
+  core::Result no_conflicts(const core::Question& question, const core::ConflictsQuestion& c) {
+    core::Result r;
+    r.text = question.text;
+    r.kind = question.kind_name();
+    r.is_query = question.is_query;
+    r.origin = question.origin;
+    auto findings = find_conflicts(policy, c.host);
+    if (findings.empty()) {
+      r.verdict = core::Verdict::Holds;
+      r.reason = "proved: every declared access of every service is granted, including on files other services create";
+      return r;
+    }
+    r.verdict = core::Verdict::Violated;
+    r.reason = fmt::format("{} conflict{}; the first: {}{}", findings.size(), findings.size() == 1 ? "" : "s",
+                           findings.front().message,
+                           findings.front().fix.empty() ? "" : "\nfix: " + findings.front().fix);
+    r.access = findings.front().access;
+    return r;
+  }
 };
 
 core::Result Session::Impl::exact_set(const core::Question& question, const core::NetworkQuestion& q) {
@@ -349,5 +374,9 @@ core::Result Session::answer(const core::Question& question) {
 }
 
 const Statistics& Session::statistics() const { return impl_->stats; }
+
+std::vector<core::Finding> Session::conflicts(std::optional<core::HostId> host) {
+  return find_conflicts(impl_->policy, host);
+}
 
 }  // namespace rampart::solver

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <vector>
 #include <string>
 
 #include "rampart/core/policy.h"
@@ -47,6 +49,11 @@ class Session {
   // Answers a network question. Throws core::InternalError when a witness
   // fails replay or an exact set fails certification.
   core::Result answer(const core::Question& question);
+
+  // The conflict report (docs/semantics/linux-dac.md): denied declared
+  // accesses and ownership drift, each with a verified least-privilege fix
+  // when one exists.
+  std::vector<core::Finding> conflicts(std::optional<core::HostId> host = std::nullopt);
 
   const Statistics& statistics() const;
 

@@ -1,0 +1,631 @@
+#include "rampart/core/dac.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+namespace rampart::core {
+
+namespace {
+
+constexpr uint8_t kMayRead = 4, kMayWrite = 2, kMayExec = 1;
+constexpr uint16_t kSetUid = 04000, kSetGid = 02000, kSticky = 01000;
+
+std::string rwx(uint8_t bits) {
+  std::string s = "---";
+  if (bits & 4) s[0] = 'r';
+  if (bits & 2) s[1] = 'w';
+  if (bits & 1) s[2] = 'x';
+  return s;
+}
+
+std::string want_name(uint8_t mask) {
+  if (mask == kMayExec) return "--x";
+  return rwx(mask);
+}
+
+}  // namespace
+
+std::string mode_string(uint16_t mode, FileType type) {
+  std::string s(10, '-');
+  switch (type) {
+    case FileType::Directory: s[0] = 'd'; break;
+    case FileType::Symlink: s[0] = 'l'; break;
+    case FileType::Socket: s[0] = 's'; break;
+    case FileType::Fifo: s[0] = 'p'; break;
+    case FileType::CharDevice: s[0] = 'c'; break;
+    case FileType::BlockDevice: s[0] = 'b'; break;
+    case FileType::Regular: break;
+  }
+  const char* letters = "rwxrwxrwx";
+  for (int i = 0; i < 9; ++i) {
+    if (mode & (0400 >> i)) s[1 + i] = letters[i];
+  }
+  if (mode & kSetUid) s[3] = (mode & 0100) ? 's' : 'S';
+  if (mode & kSetGid) s[6] = (mode & 0010) ? 's' : 'S';
+  if (mode & kSticky) s[9] = (mode & 0001) ? 't' : 'T';
+  return s;
+}
+
+std::string errno_name(int e) {
+  switch (e) {
+    case err::kOk: return "granted";
+    case err::kPerm: return "EPERM";
+    case err::kNoEnt: return "ENOENT";
+    case err::kAccess: return "EACCES";
+    case err::kExist: return "EEXIST";
+    case err::kNotDir: return "ENOTDIR";
+    case err::kIsDir: return "EISDIR";
+    case err::kReadOnly: return "EROFS";
+  }
+  return fmt::format("errno {}", e);
+}
+
+bool Credentials::in_group(uint32_t g) const {
+  return g == gid || std::find(groups.begin(), groups.end(), g) != groups.end();
+}
+
+SubjectInfo Credentials::info() const {
+  SubjectInfo s;
+  s.name = name;
+  s.kind = kind;
+  s.uid = uid;
+  s.gid = gid;
+  s.groups = groups;
+  for (unsigned c = 0; c < kCapabilityCount; ++c) {
+    if (capabilities & (CapabilitySet(1) << c)) s.capabilities.push_back(capability_name(Capability(c)));
+  }
+  s.domain = domain;
+  return s;
+}
+
+namespace {
+std::vector<uint32_t> member_groups(const Policy& policy, HostId host, const std::string& user, uint32_t primary,
+                                    std::vector<uint32_t> extra) {
+  for (const auto& g : policy.groups) {
+    if (g.host != host) continue;
+    if (std::find(g.members.begin(), g.members.end(), user) != g.members.end()) extra.push_back(g.gid);
+  }
+  std::sort(extra.begin(), extra.end());
+  extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
+  extra.erase(std::remove(extra.begin(), extra.end(), primary), extra.end());
+  return extra;
+}
+}  // namespace
+
+Credentials credentials_of(const Policy& policy, const User& user) {
+  Credentials c;
+  c.name = user.name;
+  c.kind = "user";
+  c.uid = user.uid;
+  c.gid = user.primary_gid;
+  c.groups = member_groups(policy, user.host, user.name, user.primary_gid, user.supplementary_gids);
+  c.capabilities = user.uid == 0 ? kAllCapabilities : 0;
+  return c;
+}
+
+Credentials credentials_of(const Policy& policy, const Service& service) {
+  Credentials c;
+  c.name = service.name;
+  c.kind = "service";
+  c.uid = service.uid;
+  c.gid = service.gid;
+  c.groups = service.supplementary_gids;
+  std::sort(c.groups.begin(), c.groups.end());
+  c.groups.erase(std::unique(c.groups.begin(), c.groups.end()), c.groups.end());
+  c.capabilities = service.capabilities_declared ? service.capabilities : (service.uid == 0 ? kAllCapabilities : 0);
+  c.umask = service.umask;
+  c.domain = service.domain;
+  (void)policy;
+  return c;
+}
+
+std::string normalise_path(const std::string& path) {
+  if (path.empty() || path[0] != '/') return {};
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    size_t start = i;
+    while (i < path.size() && path[i] != '/') ++i;
+    std::string part = path.substr(start, i - start);
+    if (part.empty() || part == ".") continue;
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+      continue;
+    }
+    parts.push_back(part);
+  }
+  std::string out;
+  for (const auto& p : parts) out += "/" + p;
+  return out.empty() ? "/" : out;
+}
+
+std::string parent_path(const std::string& path) {
+  if (path == "/") return "/";
+  auto slash = path.rfind('/');
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+namespace {
+bool glob_at(const std::string& p, size_t pi, const std::string& s, size_t si) {
+  while (pi < p.size()) {
+    if (p[pi] == '*') {
+      bool deep = pi + 1 < p.size() && p[pi + 1] == '*';
+      size_t next = pi + (deep ? 2 : 1);
+      for (size_t k = si; k <= s.size(); ++k) {
+        if (glob_at(p, next, s, k)) return true;
+        if (k < s.size() && s[k] == '/' && !deep) break;
+      }
+      return false;
+    }
+    if (si >= s.size() || (p[pi] != '?' && p[pi] != s[si]) || (p[pi] == '?' && s[si] == '/')) return false;
+    ++pi;
+    ++si;
+  }
+  return si == s.size();
+}
+}  // namespace
+
+bool glob_match(const std::string& pattern, const std::string& path) { return glob_at(pattern, 0, path, 0); }
+
+// ---- the tree ---------------------------------------------------------------
+
+FileTree::FileTree(const Policy& policy, HostId host) : policy_(policy), host_(host) {
+  for (const auto& f : policy.files) {
+    if (f.host == host) nodes_.push_back(&f);
+  }
+  std::sort(nodes_.begin(), nodes_.end(), [](const FileNode* a, const FileNode* b) { return a->path < b->path; });
+  for (const auto& m : policy.mounts) {
+    if (m.host == host) mounts_.push_back(&m);
+  }
+  std::sort(mounts_.begin(), mounts_.end(), [](const Mount* a, const Mount* b) { return a->path.size() < b->path.size(); });
+  std::vector<std::string> implied;
+  for (const auto* n : nodes_) {
+    std::string p = n->path;
+    while (p != "/") {
+      p = parent_path(p);
+      implied.push_back(p);
+    }
+  }
+  std::sort(implied.begin(), implied.end());
+  implied.erase(std::unique(implied.begin(), implied.end()), implied.end());
+  for (const auto& p : implied) {
+    auto it = std::lower_bound(nodes_.begin(), nodes_.end(), p, [](const FileNode* n, const std::string& x) { return n->path < x; });
+    if (it == nodes_.end() || (*it)->path != p) implied_.push_back(p);
+  }
+  for (const auto& p : implied_) {
+    FileNode n;
+    n.host = host;
+    n.path = p;
+    n.type = FileType::Directory;
+    n.uid = 0;
+    n.gid = 0;
+    n.mode = 0755;
+    assumed_nodes_.push_back(n);
+  }
+}
+
+const FileNode* FileTree::find(const std::string& path) const {
+  auto it = std::lower_bound(nodes_.begin(), nodes_.end(), path, [](const FileNode* n, const std::string& x) { return n->path < x; });
+  if (it != nodes_.end() && (*it)->path == path) return *it;
+  auto jt = std::lower_bound(implied_.begin(), implied_.end(), path);
+  if (jt != implied_.end() && *jt == path) return &assumed_nodes_.at(size_t(jt - implied_.begin()));
+  return nullptr;
+}
+
+std::vector<std::string> FileTree::paths() const {
+  std::vector<std::string> out;
+  for (const auto* n : nodes_) out.push_back(n->path);
+  out.insert(out.end(), implied_.begin(), implied_.end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> FileTree::expand(const std::string& pattern) const {
+  if (pattern.find_first_of("*?") == std::string::npos) return {normalise_path(pattern)};
+  std::vector<std::string> out;
+  for (const auto& p : paths()) {
+    if (glob_match(pattern, p)) out.push_back(p);
+  }
+  return out;
+}
+
+bool FileTree::assumed(const std::string& path) const {
+  return std::binary_search(implied_.begin(), implied_.end(), path);
+}
+
+const Mount* FileTree::mount_of(const std::string& path) const {
+  const Mount* best = nullptr;
+  for (const auto* m : mounts_) {
+    if (path == m->path || m->path == "/" || (path.size() > m->path.size() && path.compare(0, m->path.size(), m->path) == 0 &&
+                                              path[m->path.size()] == '/')) {
+      best = m;  // mounts_ is sorted by length: the last match is the innermost
+    }
+  }
+  return best;
+}
+
+// ---- permission checks -------------------------------------------------------
+
+namespace {
+
+class Decider {
+ public:
+  Decider(const FileTree& tree, const Credentials& who, const std::vector<FileNode>& overrides)
+      : tree_(tree), who_(who), overrides_(overrides) {}
+
+  const FileNode* node(const std::string& path) const {
+    for (const auto& o : overrides_) {
+      if (o.path == path) return &o;
+    }
+    return tree_.find(path);
+  }
+
+  AccessDecision decision;
+
+  void record(std::string kind, const FileNode& n, std::string detail) {
+    decision.checks.push_back(AccessCheck{std::move(kind), n.path, std::move(detail), n.origin});
+  }
+  void record_path(std::string kind, const std::string& path, std::string detail, Origin origin = {}) {
+    decision.checks.push_back(AccessCheck{std::move(kind), path, std::move(detail), std::move(origin)});
+  }
+  int fail(int error) {
+    decision.granted = false;
+    decision.error = error;
+    decision.decisive = decision.checks.back();
+    return error;
+  }
+
+  std::string describe(const FileNode& n) const {
+    return fmt::format("{} {}:{} {}", n.path, n.uid, n.gid, mode_string(n.mode, n.type));
+  }
+
+  // posix_acl_permission (fs/posix_acl.c). Returns 0 or EACCES.
+  int check_acl(const FileNode& n, uint8_t want) {
+    const auto& e = n.access_acl.entries;
+    auto mask_after = [&](size_t i) -> const AclEntry* {
+      for (size_t k = i + 1; k < e.size(); ++k) {
+        if (e[k].tag == AclEntry::Tag::Mask) return &e[k];
+      }
+      return nullptr;
+    };
+    auto masked = [&](size_t i, const std::string& entry) {
+      const AclEntry* m = mask_after(i);
+      uint8_t perms = m ? uint8_t(e[i].perms & m->perms) : e[i].perms;
+      bool ok = (perms & want) == want;
+      std::string detail =
+          m ? fmt::format("ACL entry `{}` is {}, mask is {}: effective {}; needs {}", entry, rwx(e[i].perms),
+                          rwx(m->perms), rwx(perms), want_name(want))
+            : fmt::format("ACL entry `{}` is {}; needs {}", entry, rwx(e[i].perms), want_name(want));
+      record(m && (e[i].perms & want) == want && !ok ? "acl-mask" : "acl-entry", n, detail);
+      return ok ? 0 : err::kAccess;
+    };
+    bool found = false;
+    for (size_t i = 0; i < e.size(); ++i) {
+      switch (e[i].tag) {
+        case AclEntry::Tag::UserObj:
+          if (n.uid == who_.uid) {
+            record("acl-entry", n, fmt::format("ACL entry `user::{}`; needs {}", rwx(e[i].perms), want_name(want)));
+            return (e[i].perms & want) == want ? 0 : err::kAccess;
+          }
+          break;
+        case AclEntry::Tag::User:
+          if (e[i].qualifier == who_.uid) return masked(i, fmt::format("user:{}", e[i].qualifier));
+          break;
+        case AclEntry::Tag::GroupObj:
+          if (who_.in_group(n.gid)) {
+            found = true;
+            if ((e[i].perms & want) == want) return masked(i, "group::");
+          }
+          break;
+        case AclEntry::Tag::Group:
+          if (who_.in_group(e[i].qualifier)) {
+            found = true;
+            if ((e[i].perms & want) == want) return masked(i, fmt::format("group:{}", e[i].qualifier));
+          }
+          break;
+        case AclEntry::Tag::Mask:
+          break;
+        case AclEntry::Tag::Other:
+          if (found) {
+            record("acl-entry", n, fmt::format("the ACL's matching group entries do not grant {}", want_name(want)));
+            return err::kAccess;
+          }
+          record("acl-entry", n, fmt::format("ACL entry `other::{}`; needs {}", rwx(e[i].perms), want_name(want)));
+          return (e[i].perms & want) == want ? 0 : err::kAccess;
+      }
+    }
+    record("acl-entry", n, "malformed ACL (no `other` entry)");
+    return err::kAccess;
+  }
+
+  // acl_permission_check (fs/namei.c).
+  int acl_permission_check(const FileNode& n, uint8_t want) {
+    if (n.uid == who_.uid) {
+      uint8_t bits = uint8_t((n.mode >> 6) & 7);
+      record("mode-bits", n, fmt::format("owner class ({}) has {}; needs {}", describe(n), rwx(bits), want_name(want)));
+      return (want & ~bits) ? err::kAccess : 0;
+    }
+    if (!n.access_acl.empty() && (n.mode & 070)) return check_acl(n, want);
+    bool group = who_.in_group(n.gid);
+    uint8_t bits = uint8_t(group ? (n.mode >> 3) & 7 : n.mode & 7);
+    record("mode-bits", n, fmt::format("{} class ({}) has {}; needs {}", group ? "group" : "other", describe(n),
+                                       rwx(bits), want_name(want)));
+    return (want & ~bits) ? err::kAccess : 0;
+  }
+
+  // generic_permission (fs/namei.c): DAC, then the capabilities that override it.
+  int generic_permission(const FileNode& n, uint8_t want) {
+    if (acl_permission_check(n, want) == 0) return 0;
+    auto granted_by = [&](Capability c) {
+      record("capability", n, fmt::format("{} overrides it", capability_name(c)));
+      return 0;
+    };
+    if (n.type == FileType::Directory) {
+      if (!(want & kMayWrite) && who_.has(Capability::DacReadSearch)) return granted_by(Capability::DacReadSearch);
+      if (who_.has(Capability::DacOverride)) return granted_by(Capability::DacOverride);
+      return err::kAccess;
+    }
+    if (want == kMayRead && who_.has(Capability::DacReadSearch)) return granted_by(Capability::DacReadSearch);
+    if ((!(want & kMayExec) || (n.mode & 0111)) && who_.has(Capability::DacOverride)) {
+      return granted_by(Capability::DacOverride);
+    }
+    if ((want & kMayExec) && !(n.mode & 0111) && who_.has(Capability::DacOverride)) {
+      record("mode-bits", n, "no execute bit is set, so CAP_DAC_OVERRIDE cannot grant execution");
+    }
+    return err::kAccess;
+  }
+
+  // inode_permission (fs/namei.c) without the read-only superblock case:
+  // read-only mounts are bind mounts, checked where the kernel checks them.
+  int inode_permission(const FileNode& n, uint8_t want) {
+    if ((want & kMayWrite) && n.immutable) {
+      record("flag", n, "the immutable flag forbids writing, even to root");
+      return err::kPerm;
+    }
+    return generic_permission(n, want);
+  }
+
+  bool read_only(const std::string& path) {
+    const Mount* m = tree_.mount_of(path);
+    if (m && m->read_only) {
+      record_path("mount", path, fmt::format("{} is on a read-only mount ({})", path, m->path), m->origin);
+      return true;
+    }
+    return false;
+  }
+
+  // Path walk: search permission on every ancestor directory.
+  int walk(const std::string& path) {
+    std::vector<std::string> ancestors;
+    for (std::string p = path; p != "/";) {
+      p = parent_path(p);
+      ancestors.push_back(p);
+    }
+    std::reverse(ancestors.begin(), ancestors.end());
+    for (const auto& a : ancestors) {
+      const FileNode* d = node(a);
+      if (!d) {
+        record_path("lookup", a, fmt::format("{} does not exist", a));
+        return fail(err::kNoEnt);
+      }
+      if (tree_.assumed(a) && !overridden(a)) {
+        std::string note = fmt::format("{} is not declared: assumed root:root drwxr-xr-x", a);
+        if (std::find(decision.assumptions.begin(), decision.assumptions.end(), note) == decision.assumptions.end()) {
+          decision.assumptions.push_back(note);
+        }
+      }
+      if (d->type != FileType::Directory) {
+        record("lookup", *d, fmt::format("{} is not a directory", a));
+        return fail(err::kNotDir);
+      }
+      if (int e = inode_permission(*d, kMayExec); e != 0) return fail(e);
+    }
+    return 0;
+  }
+
+  bool overridden(const std::string& path) const {
+    return std::any_of(overrides_.begin(), overrides_.end(), [&](const FileNode& o) { return o.path == path; });
+  }
+
+  int granted() {
+    decision.granted = true;
+    decision.error = err::kOk;
+    if (!decision.checks.empty()) decision.decisive = decision.checks.back();
+    return 0;
+  }
+
+  // open(2) of an existing node with the given access.
+  int open_existing(const FileNode& n, uint8_t want, bool append, bool exec) {
+    if (n.type == FileType::Directory) {
+      if (want & kMayWrite) {
+        record("type", n, fmt::format("{} is a directory", n.path));
+        return fail(err::kIsDir);
+      }
+      if (exec) {
+        record("type", n, fmt::format("{} is a directory", n.path));
+        return fail(err::kAccess);
+      }
+    }
+    if (int e = inode_permission(n, want); e != 0) return fail(e);
+    if ((want & kMayWrite) && n.append_only && !append) {
+      record("flag", n, "the append-only flag allows writing only in append mode");
+      return fail(err::kPerm);
+    }
+    if (exec && n.type != FileType::Regular) {
+      record("type", n, fmt::format("{} is not a regular file", n.path));
+      return fail(err::kAccess);
+    }
+    if ((want & kMayWrite) && n.type != FileType::Socket && n.type != FileType::Fifo &&
+        n.type != FileType::CharDevice && n.type != FileType::BlockDevice && read_only(n.path)) {
+      return fail(err::kReadOnly);
+    }
+    return granted();
+  }
+
+  int decide(Operation op, const std::string& path) {
+    if (path == "/" && (op == Operation::Create || op == Operation::Delete)) {
+      record_path("lookup", path, "the root directory cannot be created or removed");
+      return fail(err::kPerm);
+    }
+    const FileNode* target = node(path);
+    switch (op) {
+      case Operation::Read:
+      case Operation::List:
+      case Operation::Search:
+      case Operation::Write:
+      case Operation::Append:
+      case Operation::Execute:
+      case Operation::Connect: {
+        if (int e = walk(path); e != 0) return e;
+        if (!target) {
+          record_path("lookup", path, fmt::format("{} does not exist", path));
+          return fail(err::kNoEnt);
+        }
+        switch (op) {
+          case Operation::Read: return open_existing(*target, kMayRead, false, false);
+          case Operation::List:
+            if (target->type != FileType::Directory) {
+              record("type", *target, fmt::format("{} is not a directory", path));
+              return fail(err::kNotDir);
+            }
+            return open_existing(*target, kMayRead, false, false);
+          case Operation::Search:
+            if (target->type != FileType::Directory) {
+              record("type", *target, fmt::format("{} is not a directory", path));
+              return fail(err::kNotDir);
+            }
+            if (int e = inode_permission(*target, kMayExec); e != 0) return fail(e);
+            return granted();
+          case Operation::Write: return open_existing(*target, kMayWrite, false, false);
+          case Operation::Append: return open_existing(*target, kMayWrite, true, false);
+          case Operation::Execute: return open_existing(*target, kMayExec, false, true);
+          case Operation::Connect:
+            if (target->type != FileType::Socket) {
+              record("type", *target, fmt::format("{} is not a socket", path));
+              return fail(err::kAccess);
+            }
+            if (int e = inode_permission(*target, kMayWrite); e != 0) return fail(e);
+            return granted();
+          default: break;
+        }
+        break;
+      }
+      case Operation::Create: {
+        if (int e = walk(path); e != 0) return e;
+        if (target) return open_existing(*target, kMayWrite, true, false);  // O_CREAT on an existing file opens it
+        std::string parent = parent_path(path);
+        const FileNode* dir = node(parent);
+        if (read_only(parent)) return fail(err::kReadOnly);
+        if (int e = inode_permission(*dir, kMayWrite | kMayExec); e != 0) return fail(e);
+        return granted();
+      }
+      case Operation::Delete: {
+        if (read_only(path)) return fail(err::kReadOnly);
+        if (int e = walk(path); e != 0) return e;
+        if (!target) {
+          record_path("lookup", path, fmt::format("{} does not exist", path));
+          return fail(err::kNoEnt);
+        }
+        const FileNode& dir = *node(parent_path(path));
+        if (int e = inode_permission(dir, kMayWrite | kMayExec); e != 0) return fail(e);
+        if (dir.append_only) {
+          record("flag", dir, "the directory's append-only flag forbids removing entries");
+          return fail(err::kPerm);
+        }
+        if ((dir.mode & kSticky) && target->uid != who_.uid && dir.uid != who_.uid) {
+          if (!who_.has(Capability::FOwner)) {
+            record("sticky", dir, fmt::format("{} is sticky: only the owner of {} ({}), of the directory ({}) or "
+                                              "CAP_FOWNER may remove it",
+                                              dir.path, path, target->uid, dir.uid));
+            return fail(err::kPerm);
+          }
+          record("capability", dir, "CAP_FOWNER overrides the sticky directory");
+        }
+        if (target->append_only || target->immutable) {
+          record("flag", *target, fmt::format("{} is {}", path, target->immutable ? "immutable" : "append-only"));
+          return fail(err::kPerm);
+        }
+        return granted();
+      }
+    }
+    return granted();
+  }
+
+ private:
+  const FileTree& tree_;
+  const Credentials& who_;
+  const std::vector<FileNode>& overrides_;
+};
+
+}  // namespace
+
+AccessDecision decide_access(const FileTree& tree, const Credentials& who, Operation op, const std::string& path,
+                             const std::vector<FileNode>& overrides) {
+  Decider d(tree, who, overrides);
+  d.decide(op, path);
+  return std::move(d.decision);
+}
+
+FileNode created_node(const FileTree& tree, const Credentials& who, const std::string& path, FileType type,
+                      const std::vector<FileNode>& overrides) {
+  const FileNode* parent = nullptr;
+  std::string pp = parent_path(path);
+  for (const auto& o : overrides) {
+    if (o.path == pp) parent = &o;
+  }
+  if (!parent) parent = tree.find(pp);
+  FileNode n;
+  n.host = tree.host();
+  n.path = path;
+  n.type = type;
+  n.uid = who.uid;
+  n.gid = who.gid;
+  uint16_t requested = type == FileType::Regular ? 0666 : 0777;
+  if (parent && (parent->mode & kSetGid)) {
+    n.gid = parent->gid;
+    if (type == FileType::Directory) n.mode |= kSetGid;
+  }
+  if (parent && !parent->default_acl.empty()) {
+    // acl(5): the default ACL becomes the access ACL, intersected with the
+    // requested mode; the umask is not applied.
+    n.access_acl = parent->default_acl;
+    bool has_mask = std::any_of(n.access_acl.entries.begin(), n.access_acl.entries.end(),
+                                [](const AclEntry& e) { return e.tag == AclEntry::Tag::Mask; });
+    uint16_t mode = n.mode & 07000;
+    for (auto& e : n.access_acl.entries) {
+      switch (e.tag) {
+        case AclEntry::Tag::UserObj:
+          e.perms &= uint8_t((requested >> 6) & 7);
+          mode |= uint16_t(e.perms) << 6;
+          break;
+        case AclEntry::Tag::Mask:
+          e.perms &= uint8_t((requested >> 3) & 7);
+          mode |= uint16_t(e.perms) << 3;
+          break;
+        case AclEntry::Tag::GroupObj:
+          if (!has_mask) {
+            e.perms &= uint8_t((requested >> 3) & 7);
+            mode |= uint16_t(e.perms) << 3;
+          }
+          break;
+        case AclEntry::Tag::Other:
+          e.perms &= uint8_t(requested & 7);
+          mode |= e.perms;
+          break;
+        default: break;
+      }
+    }
+    n.mode = mode;
+    if (type == FileType::Directory) n.default_acl = parent->default_acl;
+    // An ACL equivalent to the mode bits is no extended ACL at all.
+    if (!has_mask && n.access_acl.entries.size() <= 3) n.access_acl = Acl{};
+  } else {
+    n.mode = uint16_t((n.mode & 07000) | (requested & ~who.umask & 0777));
+  }
+  return n;
+}
+
+}  // namespace rampart::core
