@@ -225,7 +225,7 @@ std::optional<core::AddressSet> Binder::address_atom(const ast::AddrAtom& a, Add
 }
 
 std::optional<core::AddressSet> Binder::addresses(const ast::AddrExpr& e, AddressInfo* info) {
-  core::AddressSet out;
+  std::vector<core::AddressSet> terms;
   bool ok = true;
   size_t host_refs = 0;
   size_t atoms = 0;
@@ -247,11 +247,16 @@ std::optional<core::AddressSet> Binder::addresses(const ast::AddrExpr& e, Addres
       }
       t = t.subtract(*minus);
     }
-    out = out.unite(t);
+    terms.push_back(std::move(t));
   }
   if (info && (atoms != 1 || host_refs != 1)) info->single_host.reset();
   if (!ok) return std::nullopt;
-  return out;
+  // United pairwise, so a list of n addresses costs n log n, not n^2.
+  if (terms.empty()) return core::AddressSet{};
+  for (size_t step = 1; step < terms.size(); step *= 2) {
+    for (size_t i = 0; i + step < terms.size(); i += 2 * step) terms[i] = terms[i].unite(terms[i + step]);
+  }
+  return std::move(terms[0]);
 }
 
 // ---- services --------------------------------------------------------------

@@ -80,6 +80,15 @@ zone mixed = 10.0.0.1-10.0.0.3, 2001:db8::/32, 2001:db9::1-2001:db9::2;
                                             .unite(addrs("2001:db9::2/128")));
 }
 
+TEST(DslZones, LongListsUniteEveryTerm) {
+  auto p = load_ok(R"(
+zone five = 10.0.0.5, 10.0.0.1, 10.0.0.3-10.0.0.4, 10.0.0.2, 10.0.0.0;
+zone seven = 1.0.0.7, 1.0.0.1, 1.0.0.3, 1.0.0.5, 1.0.0.2, 1.0.0.6, 1.0.0.4;
+)");
+  EXPECT_EQ(zone(p, "five").addresses, addrs("10.0.0.0-10.0.0.5"));
+  EXPECT_EQ(zone(p, "seven").addresses, addrs("1.0.0.1-1.0.0.7"));
+}
+
 TEST(DslZones, ZonesNameZonesAndHostsInAnyOrder) {
   auto p = load_ok(R"(
 zone both = office, lab except web1;
