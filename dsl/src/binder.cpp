@@ -833,20 +833,11 @@ void Binder::bind_host(const ast::Host& h) {
       case K::Import:
         break;  // run in the declaration pass
       case K::Service:
-        not_yet_supported(item.origin, "`service` declarations");
-        break;
       case K::User:
-        not_yet_supported(item.origin, "`user` declarations");
-        break;
       case K::Group:
-        not_yet_supported(item.origin, "`group` declarations");
-        break;
       case K::File:
-        not_yet_supported(item.origin, "`file` declarations");
-        break;
       case K::Mount:
-        not_yet_supported(item.origin, "`mount` declarations");
-        break;
+        break;  // bound with the other file-access declarations, before hosts
     }
   }
 }
@@ -925,11 +916,8 @@ std::optional<core::Question> Binder::question(const ast::Question& q, bool is_q
     case K::NotCan:
     case K::OnlyCan:
     case K::WhoCan:
-      not_yet_supported(q.origin, "file-access questions (`can`, `who can`)");
-      return std::nullopt;
     case K::NoConflicts:
-      not_yet_supported(q.origin, "`no conflicts` questions");
-      return std::nullopt;
+      return access_question(q, is_query);
   }
   return std::nullopt;
 }
@@ -1021,21 +1009,41 @@ std::optional<core::Policy> Binder::bind(std::vector<std::pair<std::string, cons
       }
     }
   }
+  // File-access declarations, top level and in host blocks: before the
+  // hosts' listeners, which name services.
   for (const auto& [path, file] : files_) {
     for (const auto& st : file->statements) {
+      using AK = AccessDecl::Kind;
       switch (st.kind) {
+        case K::Service: access_decls_.push_back(AccessDecl{AK::Service, {}, nullptr, nullptr, nullptr, nullptr, st.service.get()}); break;
+        case K::User: access_decls_.push_back(AccessDecl{AK::User, {}, nullptr, st.user.get()}); break;
+        case K::Group: access_decls_.push_back(AccessDecl{AK::Group, {}, st.group.get()}); break;
+        case K::File: access_decls_.push_back(AccessDecl{AK::File, {}, nullptr, nullptr, st.file.get()}); break;
+        case K::Mount: access_decls_.push_back(AccessDecl{AK::Mount, {}, nullptr, nullptr, nullptr, st.mount.get()}); break;
         case K::Host: {
-          Name& n = names_.at(st.host->name.text);
-          if (n.kind == NameKind::Host && n.origin == st.host->name.origin) bind_host(*st.host);
+          auto it = names_.find(st.host->name.text);
+          if (it == names_.end() || it->second.kind != NameKind::Host || it->second.origin != st.host->name.origin) break;
+          core::HostId h(it->second.index);
+          for (const auto& item : st.host->items) {
+            using HK = ast::HostItem::Kind;
+            if (item.kind == HK::Service) access_decls_.push_back(AccessDecl{AK::Service, h, nullptr, nullptr, nullptr, nullptr, item.service.get()});
+            if (item.kind == HK::User) access_decls_.push_back(AccessDecl{AK::User, h, nullptr, item.user.get()});
+            if (item.kind == HK::Group) access_decls_.push_back(AccessDecl{AK::Group, h, item.group.get()});
+            if (item.kind == HK::File) access_decls_.push_back(AccessDecl{AK::File, h, nullptr, nullptr, item.file.get()});
+            if (item.kind == HK::Mount) access_decls_.push_back(AccessDecl{AK::Mount, h, nullptr, nullptr, nullptr, item.mount.get()});
+          }
           break;
         }
-        case K::Service: not_yet_supported(st.service->origin, "`service` declarations"); break;
-        case K::User: not_yet_supported(st.user->origin, "`user` declarations"); break;
-        case K::Group: not_yet_supported(st.group->origin, "`group` declarations"); break;
-        case K::File: not_yet_supported(st.file->origin, "`file` declarations"); break;
-        case K::Mount: not_yet_supported(st.mount->origin, "`mount` declarations"); break;
         default: break;
       }
+    }
+  }
+  bind_access_declarations();
+  for (const auto& [path, file] : files_) {
+    for (const auto& st : file->statements) {
+      if (st.kind != K::Host) continue;
+      Name& n = names_.at(st.host->name.text);
+      if (n.kind == NameKind::Host && n.origin == st.host->name.origin) bind_host(*st.host);
     }
   }
   for (const auto& [path, file] : files_) {

@@ -84,6 +84,28 @@ class Binder {
   std::optional<core::FilterId> filter_ref(const ast::ObjectRef& ref);
   std::optional<core::Question> question(const ast::Question& q, bool is_query);
 
+  // File-access declarations (bind_access.cpp).
+  struct AccessDecl {
+    enum class Kind { Group, User, File, Mount, Service };
+    Kind kind;
+    core::HostId host;  // the enclosing host block, when any
+    const ast::Group* group = nullptr;
+    const ast::User* user = nullptr;
+    const ast::FileDecl* file = nullptr;
+    const ast::Mount* mount = nullptr;
+    const ast::Service* service = nullptr;
+  };
+  void bind_access_declarations();
+  std::optional<core::HostId> access_host(const std::optional<ast::Ident>& on, core::HostId enclosing,
+                                          const core::Origin& where, const char* what);
+  const core::Group* group_named(core::HostId host, const std::string& name) const;
+  const core::User* user_named(core::HostId host, const std::string& name) const;
+  std::optional<core::Acl> acl(const std::vector<std::pair<std::string, core::Origin>>& entries, core::HostId host,
+                               uint16_t& mode, bool is_default);
+  std::optional<core::Subject> subject(const ast::Subject& s, std::optional<core::HostId>& host);
+  std::optional<core::Question> access_question(const ast::Question& q, bool is_query);
+  std::vector<AccessDecl> access_decls_;
+
   const core::ImportResolver* resolver_;
   core::Diagnostics& diags_;
   core::Policy policy_;

@@ -207,6 +207,22 @@ std::string render_json(const core::Report& report) {
     findings.push_back(std::move(fj));
   }
   j["findings"] = std::move(findings);
+  ordered_json resources = ordered_json::array();
+  for (const auto& rr : report.resources) {
+    ordered_json rj;
+    rj["host"] = rr.host;
+    rj["path"] = rr.path;
+    if (!rr.created_as.empty()) rj["created_as"] = rr.created_as;
+    ordered_json accesses = ordered_json::array();
+    for (const auto& a : rr.accesses) {
+      accesses.push_back({{"service", a.service}, {"run_as", a.run_as}, {"operation", a.operation},
+                          {"granted", a.granted}, {"why", a.why}, {"origin", origin(a.origin)}});
+    }
+    rj["accesses"] = std::move(accesses);
+    rj["fixes"] = rr.fixes;
+    resources.push_back(std::move(rj));
+  }
+  j["resources"] = std::move(resources);
   ordered_json diags = ordered_json::array();
   for (const auto& d : report.diagnostics) diags.push_back(diagnostic(d));
   j["diagnostics"] = std::move(diags);

@@ -97,7 +97,7 @@ std::string render_set(const core::SetAnswer& set, const TextStyle& style, const
   };
   bool same = set.must == set.may && set.subjects == set.may_subjects;
   if (!set.subjects.empty() || !set.may_subjects.empty()) {
-    out += indent + (same ? "" : "must:\n");
+    if (!same) out += indent + "must:\n";
     for (const auto& s : set.subjects) out += fmt::format("{}  {}\n", indent, s);
     if (!same) {
       out += indent + "may:\n";
@@ -165,12 +165,32 @@ std::string render_text(const core::Report& report, const TextStyle& style) {
     }
   }
   for (const auto& f : report.findings) {
+    if (!report.resources.empty()) break;  // the per-file tables below say it all
     const char* colour = f.severity == core::Severity::Error ? kRed : kYellow;
     out += fmt::format("{}  {}  {}\n", paint(pad(core::severity_name(f.severity), 8), colour), f.message,
                        paint(f.origin.to_string(), kDim));
     for (const auto& n : f.related) out += fmt::format("          {}: {}\n", n.origin.to_string(), n.message);
     if (f.network) out += render_witness(*f.network, style, std::string(10, ' '));
     if (!f.fix.empty()) out += fmt::format("          fix: {}\n", f.fix);
+  }
+  for (const auto& rr : report.resources) {
+    out += fmt::format("\n{} on {}\n", paint(rr.path, kBold), rr.host);
+    if (!rr.created_as.empty()) out += fmt::format("  created as {}\n", rr.created_as);
+    size_t sw = 7, rw = 7, ow = 6;
+    for (const auto& a : rr.accesses) {
+      sw = std::max(sw, a.service.size());
+      rw = std::max(rw, a.run_as.size());
+      ow = std::max(ow, a.operation.size());
+    }
+    for (const auto& a : rr.accesses) {
+      out += fmt::format("  {}  {}  {}  {}  {}\n", pad(a.service, sw), pad(a.run_as, rw), pad(a.operation, ow),
+                         a.granted ? paint("granted", kGreen) : paint("denied ", kRed), a.why);
+    }
+    for (const auto& f : rr.fixes) out += fmt::format("  {} {}\n", paint("fix:", kBold), f);
+    if (rr.fixes.empty()) out += "  no verified least-privilege fix found\n";
+  }
+  if (report.command == "conflicts" && report.findings.empty()) {
+    out += paint("no conflicts: every declared access is granted", kGreen) + "\n";
   }
   auto s = report.summary();
   size_t claims = s.holds + s.violated + s.unknown;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "access_encoder.h"
@@ -221,12 +222,15 @@ struct Access {
   core::DeclaredAccess access;
 };
 
-// Who can perform each operation on a path, by name (least-privilege check).
-std::set<std::string> who_can(const core::FileTree& tree, const std::vector<AccessSubject>& subjects, Operation op,
-                              const std::string& path, const std::vector<FileNode>& overrides) {
-  std::set<std::string> out;
+// Who can perform an operation on a path (least-privilege check): the
+// subjects, by name, with their uid.
+std::map<std::string, uint32_t> who_can(const core::FileTree& tree, const std::vector<AccessSubject>& subjects,
+                                        Operation op, const std::string& path, const std::vector<FileNode>& overrides) {
+  std::map<std::string, uint32_t> out;
   for (const auto& s : subjects) {
-    if (core::decide_access(tree, s.credentials, op, path, overrides).granted) out.insert(s.credentials.name);
+    if (core::decide_access(tree, s.credentials, op, path, overrides).granted) {
+      out.emplace(s.credentials.kind + " " + s.credentials.name, s.credentials.uid);
+    }
   }
   return out;
 }
@@ -285,13 +289,15 @@ std::string perms_text(uint8_t bits) {
 
 }  // namespace
 
-std::vector<core::Finding> find_conflicts(const core::Policy& policy, std::optional<core::HostId> only_host) {
-  std::vector<core::Finding> findings;
+ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::HostId> only_host) {
+  ConflictReport report;
+  std::vector<core::Finding>& findings = report.findings;
   for (size_t h = 0; h < policy.hosts.size(); ++h) {
     core::HostId host{uint32_t(h)};
     if (only_host && *only_host != host) continue;
     core::FileTree tree(policy, host);
     std::vector<AccessSubject> subjects = subjects_of(policy, host);
+    const size_t first_finding = findings.size();
     std::vector<Access> accesses;
     for (size_t i = 0; i < policy.services.size(); ++i) {
       const core::Service& svc = policy.services[i];
@@ -321,16 +327,17 @@ std::vector<core::Finding> find_conflicts(const core::Policy& policy, std::optio
       }
       return true;
     };
-    // Least privilege: after the fix, nobody but the two services involved
-    // gains any of read, write, append, delete on the path.
+    // Least privilege: after the fix, no subject outside the identities
+    // involved (the uids of the two services) gains any of read, write,
+    // append or delete on the path. Root's capabilities already grant it all.
     auto least_privilege = [&](const std::string& path, const std::vector<FileNode>& before,
-                               const std::vector<FileNode>& after, const std::set<std::string>& involved,
+                               const std::vector<FileNode>& after, const std::set<uint32_t>& involved,
                                std::string& gained) {
       for (Operation op : {Operation::Read, Operation::Write, Operation::Append, Operation::Delete}) {
         auto b = who_can(tree, subjects, op, path, before);
         auto a = who_can(tree, subjects, op, path, after);
-        for (const auto& name : a) {
-          if (!b.count(name) && !involved.count(name)) {
+        for (const auto& [name, uid] : a) {
+          if (!b.count(name) && !involved.count(uid)) {
             gained = fmt::format("{} would gain {}", name, core::operation_name(op));
             return false;
           }
@@ -414,7 +421,7 @@ std::vector<core::Finding> find_conflicts(const core::Policy& policy, std::optio
           std::vector<FileNode> ov{acl_fix};
           std::string gained;
           if (core::decide_access(tree, a.credentials, a.access.operation, p, ov).granted &&
-              least_privilege(d.decisive.path, {}, ov, {a.credentials.name}, gained)) {
+              least_privilege(d.decisive.path, {}, ov, {a.credentials.uid}, gained)) {
             f.fix = fmt::format("setfacl -m u:{}:{} {}   (verified: {} can then {} {}; nobody else gains access)", user,
                                 perms_text(bits), d.decisive.path, a.service->name,
                                 core::operation_name(a.access.operation), p);
@@ -446,7 +453,7 @@ std::vector<core::Finding> find_conflicts(const core::Policy& policy, std::optio
         f.related.push_back({c.creator->access.origin, fmt::format("{} creates it here", c.creator->service->name)});
         f.access = witness(b.credentials, b.access.operation, c.node.path, d);
 
-        std::set<std::string> involved{c.creator->credentials.name, b.credentials.name};
+        std::set<uint32_t> involved{c.creator->credentials.uid, b.credentials.uid};
         std::string parent = core::parent_path(c.node.path);
         const FileNode* dir = tree.find(parent);
         std::vector<Fix> candidates;
@@ -514,8 +521,55 @@ std::vector<core::Finding> find_conflicts(const core::Policy& policy, std::optio
         findings.push_back(std::move(f));
       }
     }
+
+    // The per-file view of every file a finding touches.
+    std::vector<std::string> touched;
+    for (size_t i = first_finding; i < findings.size(); ++i) {
+      const core::Finding& f = findings[i];
+      if (f.access && std::find(touched.begin(), touched.end(), f.access->path) == touched.end()) {
+        touched.push_back(f.access->path);
+      }
+    }
+    for (const auto& path : touched) {
+      core::ResourceReport rr;
+      rr.host = policy.host(host).name;
+      rr.path = path;
+      std::vector<FileNode> ov;
+      for (const auto& c : created) {
+        if (c.node.path == path) {
+          ov.push_back(c.node);
+          rr.created_as = fmt::format("{}:{} {} (created by {})", user_name(policy, host, c.node.uid),
+                                      group_name(policy, host, c.node.gid), core::mode_string(c.node.mode, c.node.type),
+                                      c.creator->service->name);
+        }
+      }
+      for (const auto& a : accesses) {
+        auto paths = tree.expand(a.access.path);
+        if (std::find(paths.begin(), paths.end(), path) == paths.end()) continue;
+        bool creates_it = a.access.operation == Operation::Create && !ov.empty() && ov[0].path == path;
+        core::AccessDecision d = core::decide_access(tree, a.credentials, a.access.operation, path,
+                                                     creates_it ? std::vector<FileNode>{} : ov);
+        core::ResourceAccess ra;
+        ra.service = a.service->name;
+        ra.run_as = fmt::format("{}:{}", user_name(policy, host, a.credentials.uid),
+                                group_name(policy, host, a.credentials.gid));
+        ra.operation = core::operation_name(a.access.operation);
+        ra.granted = d.granted;
+        ra.why = d.decisive.detail + (d.granted ? "" : fmt::format(" ({})", core::errno_name(d.error)));
+        ra.origin = a.access.origin;
+        rr.accesses.push_back(std::move(ra));
+      }
+      for (size_t i = first_finding; i < findings.size(); ++i) {
+        const core::Finding& f = findings[i];
+        if (f.access && f.access->path == path && !f.fix.empty() &&
+            std::find(rr.fixes.begin(), rr.fixes.end(), f.fix) == rr.fixes.end()) {
+          rr.fixes.push_back(f.fix);
+        }
+      }
+      report.resources.push_back(std::move(rr));
+    }
   }
-  return findings;
+  return report;
 }
 
 }  // namespace rampart::solver

@@ -20,6 +20,10 @@ core::Result answer_access(z3::context& ctx, const core::Policy& policy, const c
 // Every declared access of every service (of `host`, or of all hosts) that
 // the model denies, and every file one service creates that another cannot
 // then use, each with a verified, least-privilege fix when one exists.
-std::vector<core::Finding> find_conflicts(const core::Policy& policy, std::optional<core::HostId> host);
+struct ConflictReport {
+  std::vector<core::Finding> findings;
+  std::vector<core::ResourceReport> resources;  // every file a conflict touches
+};
+ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::HostId> host);
 
 }  // namespace rampart::solver

@@ -294,7 +294,7 @@ struct Session::Impl {
     r.kind = question.kind_name();
     r.is_query = question.is_query;
     r.origin = question.origin;
-    auto findings = find_conflicts(policy, c.host);
+    auto findings = find_conflicts(policy, c.host).findings;
     if (findings.empty()) {
       r.verdict = core::Verdict::Holds;
       r.reason = "proved: every declared access of every service is granted, including on files other services create";
@@ -375,8 +375,10 @@ core::Result Session::answer(const core::Question& question) {
 
 const Statistics& Session::statistics() const { return impl_->stats; }
 
-std::vector<core::Finding> Session::conflicts(std::optional<core::HostId> host) {
-  return find_conflicts(impl_->policy, host);
+void Session::conflicts(core::Report& report, std::optional<core::HostId> host) {
+  ConflictReport c = find_conflicts(impl_->policy, host);
+  report.findings.insert(report.findings.end(), c.findings.begin(), c.findings.end());
+  report.resources.insert(report.resources.end(), c.resources.begin(), c.resources.end());
 }
 
 }  // namespace rampart::solver

@@ -129,6 +129,25 @@ struct Finding {
   std::string fix;  // a verified fix, when one exists
 };
 
+// The conflict report's view of one file: every declared access to it, by
+// whom, granted or not and why, and the fixes proposed (each verified).
+struct ResourceAccess {
+  std::string service;
+  std::string run_as;     // "www:www", "root:root"
+  std::string operation;  // "append", "create", ...
+  bool granted = false;
+  std::string why;  // the decisive check
+  Origin origin;    // the declared access
+};
+
+struct ResourceReport {
+  std::string host;
+  std::string path;
+  std::string created_as;  // "root:root -rw-r--r-- (by app)" when a service creates it
+  std::vector<ResourceAccess> accesses;
+  std::vector<std::string> fixes;
+};
+
 // Exit codes (docs/cli.md).
 namespace exit_code {
 inline constexpr int kOk = 0;
@@ -143,6 +162,7 @@ struct Report {
   std::vector<std::string> inputs;
   std::vector<Result> results;
   std::vector<Finding> findings;
+  std::vector<ResourceReport> resources;  // conflicts: per file
   std::vector<Diagnostic> diagnostics;
   std::string internal_error;  // non-empty: exit 4
 

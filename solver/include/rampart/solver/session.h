@@ -53,7 +53,8 @@ class Session {
   // The conflict report (docs/semantics/linux-dac.md): denied declared
   // accesses and ownership drift, each with a verified least-privilege fix
   // when one exists.
-  std::vector<core::Finding> conflicts(std::optional<core::HostId> host = std::nullopt);
+  // Findings go to `report.findings`, the per-file tables to `report.resources`.
+  void conflicts(core::Report& report, std::optional<core::HostId> host = std::nullopt);
 
   const Statistics& statistics() const;
 
