@@ -1,0 +1,168 @@
+// File access from policy text to answers, with expectations worked out by
+// hand from acl(5), capabilities(7) and path_resolution(7).
+
+#include <gtest/gtest.h>
+
+#include "rampart/core/dac.h"
+#include "rampart/dsl/frontend.h"
+#include "rampart/importers/registry.h"
+#include "rampart/solver/session.h"
+
+namespace rampart {
+namespace {
+
+core::Policy load(const std::string& text) {
+  importers::Registry registry = importers::default_registry();
+  auto r = dsl::load_policy_text(text, "test.rampart", "", registry);
+  std::string errors;
+  for (const auto& d : r.diagnostics.sorted()) errors += d.to_string() + "\n";
+  EXPECT_TRUE(r.policy.has_value()) << errors;
+  return r.policy ? *r.policy : core::Policy{};
+}
+
+std::vector<std::string> errors_of(const std::string& text) {
+  importers::Registry registry = importers::default_registry();
+  auto r = dsl::load_policy_text(text, "test.rampart", "", registry);
+  std::vector<std::string> out;
+  for (const auto& d : r.diagnostics.sorted()) {
+    if (d.severity == core::Severity::Error) out.push_back(d.to_string());
+  }
+  return out;
+}
+
+// /srv/data: root:adm, mode 0640 plus `user:alice:rw-`. setfacl computes the
+// mask as the union of the group class: r-- | rw- = rw-, which becomes the
+// mode's group bits.
+const char* kAclHost = R"(
+host h {
+  address 10.0.0.1;
+  group root gid 0;
+  group adm gid 4 members bob;
+  group users gid 100;
+  user root uid 0 group root;
+  user alice uid 1001 group users;
+  user bob uid 1002 group users;
+  user carol uid 1003 group users;
+  directory "/srv" owner root:root mode 0755;
+  file "/srv/data" owner root:adm mode 0640 acl "user:alice:rw-";
+  directory "/srv/drop" owner root:users mode 2775;
+  directory "/srv/tmp" owner root:root mode 1777;
+  file "/srv/tmp/alice.txt" owner alice:users mode 0666;
+  service writer runs as carol:users umask 002 { creates "/srv/drop/out.txt"; }
+}
+)";
+
+core::Result ask(const core::Policy& p, const std::string& question) {
+  auto q = dsl::parse_question(question, p);
+  EXPECT_TRUE(q.question.has_value()) << question;
+  if (!q.question) return {};
+  solver::Session s(p);
+  return s.answer(*q.question);
+}
+
+TEST(FileAccess, AclWithMask) {
+  core::Policy p = load(std::string(kAclHost) + R"(
+    assert can alice write "/srv/data";
+    assert can bob read "/srv/data";
+    assert not can bob write "/srv/data";
+    assert not can carol read "/srv/data";
+  )");
+  const core::FileNode* data = nullptr;
+  for (const auto& f : p.files) {
+    if (f.path == "/srv/data") data = &f;
+  }
+  ASSERT_TRUE(data);
+  EXPECT_EQ(data->mode, 0660);  // group bits = the mask rw-
+  solver::Session s(p);
+  for (const auto& q : p.questions) {
+    core::Result r = s.answer(q);
+    EXPECT_EQ(r.verdict, core::Verdict::Holds) << q.text << ": " << r.reason;
+  }
+}
+
+TEST(FileAccess, WhoCanAndOnly) {
+  core::Policy p = load(kAclHost);
+  core::Result who = ask(p, "who can write \"/srv/data\"");
+  ASSERT_TRUE(who.set);
+  EXPECT_EQ(who.set->subjects, (std::vector<std::string>{"user root", "user alice"}));
+  EXPECT_EQ(ask(p, "only {alice, root} can write \"/srv/data\"").verdict, core::Verdict::Holds);
+  core::Result only = ask(p, "only {alice} can write \"/srv/data\"");
+  EXPECT_EQ(only.verdict, core::Verdict::Violated);
+  ASSERT_TRUE(only.access);
+  EXPECT_EQ(only.access->subject.name, "root");
+  // root owns the file: the owner class decides, before any capability.
+  EXPECT_EQ(only.access->decisive.kind, "mode-bits");
+  EXPECT_EQ(only.access->decisive.detail.rfind("owner class", 0), 0u) << only.access->decisive.detail;
+}
+
+TEST(FileAccess, StickyDirectoryAndDeniedWitness) {
+  core::Policy p = load(kAclHost);
+  core::Result r = ask(p, "can bob delete \"/srv/tmp/alice.txt\"");
+  EXPECT_EQ(r.verdict, core::Verdict::Violated);
+  ASSERT_TRUE(r.access);
+  EXPECT_EQ(r.access->decisive.kind, "sticky");
+  EXPECT_EQ(ask(p, "can alice delete \"/srv/tmp/alice.txt\"").verdict, core::Verdict::Holds);
+}
+
+TEST(FileAccess, SetgidDirectoryAndUmaskGiveTheGroupWrite) {
+  // carol (umask 002) creates /srv/drop/out.txt in a setgid root:users 2775
+  // directory: the file is carol:users 0664, so bob (group users) may write.
+  core::Policy p = load(std::string(kAclHost) + R"(
+    host h2 { address 10.0.0.2; }
+  )");
+  solver::Session s(p);
+  core::Report report;
+  s.conflicts(report);
+  EXPECT_TRUE(report.findings.empty()) << report.findings.front().message;
+  core::FileTree tree(p, core::HostId(0));
+  core::Credentials carol = core::credentials_of(p, p.services.at(0));
+  core::FileNode n = core::created_node(tree, carol, "/srv/drop/out.txt", core::FileType::Regular);
+  EXPECT_EQ(n.uid, 1003u);
+  EXPECT_EQ(n.gid, 100u);
+  EXPECT_EQ(n.mode, 0664);
+}
+
+TEST(FileAccess, BaotaConflictAndItsFix) {
+  std::string path = std::string(RAMPART_SOURCE_DIR) + "/examples/baota/policy.rampart";
+  importers::Registry registry = importers::default_registry();
+  auto loaded = dsl::load_policy_file(path, registry);
+  ASSERT_TRUE(loaded.policy);
+  solver::Session s(*loaded.policy);
+  core::Report report;
+  s.conflicts(report);
+  ASSERT_EQ(report.findings.size(), 1u);
+  const core::Finding& f = report.findings[0];
+  EXPECT_EQ(f.rule_id, "ownership-drift");
+  EXPECT_NE(f.message.find("creates /var/log/nginx/app.log as root:root -rw-r--r--"), std::string::npos) << f.message;
+  ASSERT_TRUE(f.access);
+  EXPECT_EQ(f.access->subject.uid, 1000u);
+  EXPECT_EQ(f.access->decisive.kind, "mode-bits");
+  EXPECT_EQ(f.fix.rfind("run app as www", 0), 0u) << f.fix;
+  ASSERT_EQ(report.resources.size(), 1u);
+  EXPECT_EQ(report.resources[0].path, "/var/log/nginx/app.log");
+}
+
+TEST(FileAccess, BadInputIsLocated) {
+  auto errors = errors_of(R"(
+host h {
+  group g gid 10;
+  user u uid 10 group g;
+  file "relative/path" owner u mode 0644;
+  file "/a" owner nobody mode 0644;
+  file "/b" owner u mode 0800;
+  file "/c" owner u mode 77777;
+}
+service s on nowhere runs as u;
+assert can u read "/a";
+)");
+  ASSERT_EQ(errors.size(), 5u);
+  EXPECT_NE(errors[0].find("test.rampart:5:8: error: `relative/path` is not an absolute path"), std::string::npos)
+      << errors[0];
+  EXPECT_NE(errors[1].find("test.rampart:6:19: error: no user `nobody` on this host"), std::string::npos) << errors[1];
+  EXPECT_NE(errors[2].find("test.rampart:7:26: error: `0800` is not a file mode"), std::string::npos) << errors[2];
+  EXPECT_NE(errors[3].find("test.rampart:8:26: error: `77777` is not a file mode"), std::string::npos) << errors[3];
+  EXPECT_NE(errors[4].find("test.rampart:10:14: error: no host is named `nowhere`"), std::string::npos) << errors[4];
+}
+
+}  // namespace
+}  // namespace rampart
