@@ -73,6 +73,10 @@ struct Case {
   fs::path path;
 };
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.name;
+}
+
 std::vector<Case> all_cases() {
   std::vector<Case> out;
   std::error_code ec;

@@ -84,7 +84,7 @@ TEST_F(DslQuestion, Errors) {
   EXPECT_EQ(errors("reach office -> web1 tcp/70000"), std::vector<std::string>{"<question>:1:26 RP2104"});
   EXPECT_EQ(errors("reach office -> web1 tcp/22 extra"), std::vector<std::string>{"<question>:1:29 RP1001"});
   EXPECT_EQ(errors("reach office -> web1"), std::vector<std::string>{"<question>:1:21 RP1001"});
-  EXPECT_EQ(errors("can alice read \"/etc/shadow\""), std::vector<std::string>{"<question>:1:1 RP2402"});
+  EXPECT_EQ(errors("can alice read \"/etc/shadow\""), std::vector<std::string>{"<question>:1:5 RP2001"});
   EXPECT_EQ(errors(""), std::vector<std::string>{"<question>:1:1 RP1001"});
   EXPECT_EQ(errors("reach \xff"), std::vector<std::string>{"<question>:1:7 RP1002"});
 }
