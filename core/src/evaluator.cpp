@@ -9,6 +9,17 @@
 
 namespace rampart::core {
 
+AddressSet martian_sources() {
+  static const AddressSet set = [] {
+    AddressSet s;
+    for (const char* block : {"0.0.0.0/8", "224.0.0.0/4", "255.255.255.255/32", "::/128", "ff00::/8"}) {
+      s = s.unite(*AddressSet::parse(block).set);
+    }
+    return s;
+  }();
+  return set;
+}
+
 std::optional<bool> Valuation::get(const std::string& key) const {
   auto it = values.find(key);
   if (it == values.end()) return std::nullopt;
@@ -419,6 +430,11 @@ struct PathEvaluator {
       return fmt::format("{} drops packets from the network that claim its own address {} as their source",
                          dest.name, packet.src.to_string());
     }
+    if (martian_sources().contains(packet.src)) {
+      return fmt::format("{} is not a valid source address (this-network, multicast or broadcast): the packet is "
+                         "dropped as martian",
+                         packet.src.to_string());
+    }
     return {};
   }
 
@@ -499,6 +515,14 @@ struct PathEvaluator {
       }
     } else {
       out.admitted = out.listener.has_value();
+    }
+    if (out.admitted && path.required_listeners) {
+      const auto& allowed = *path.required_listeners;
+      if (!out.listener || std::find(allowed.begin(), allowed.end(), *out.listener) == allowed.end()) {
+        out.admitted = false;
+        out.listener_reason = out.listener ? "the listener that accepts it is not one the question asks about"
+                                           : "no listener the question asks about accepts it";
+      }
     }
     return out;
   }

@@ -1,5 +1,7 @@
 #include "rampart/core/regions.h"
 
+#include "rampart/core/dac.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -154,9 +156,28 @@ Representatives representatives(const Policy& policy, const NetworkPath& path,
   return r;
 }
 
+std::vector<ListenerId> listeners_that_can(const Policy& policy, HostId host, Operation op, const std::string& path) {
+  std::vector<ListenerId> out;
+  FileTree tree(policy, host);
+  const Host& h = policy.host(host);
+  for (uint32_t i = 0; i < h.listeners.size(); ++i) {
+    const Listener& l = h.listeners[i];
+    if (!l.service.valid()) continue;
+    Credentials who = credentials_of(policy, policy.service(l.service));
+    bool all = true;
+    std::vector<std::string> paths = tree.expand(path);
+    for (const auto& p : paths) all &= decide_access(tree, who, op, p).granted;
+    if (all && !paths.empty()) out.push_back(ListenerId(i));
+  }
+  return out;
+}
+
 QuestionSpace question_space(const Policy& policy, const NetworkQuestion& q, bool all_sources) {
   QuestionSpace s;
   s.path = path_for(policy, q.source, q.destination);
+  if (q.that_can_operation && q.destination.kind == Destination::Kind::Host) {
+    s.path.required_listeners = listeners_that_can(policy, q.destination.host, *q.that_can_operation, q.that_can_path);
+  }
   s.services = q.services;
   s.client_ports = q.source.client_ports;
   if (q.destination.kind == Destination::Kind::Host) {
@@ -173,13 +194,16 @@ QuestionSpace question_space(const Policy& policy, const NetworkQuestion& q, boo
     s.sources = all_sources ? AddressSet::any() : q.source.addresses;
     if (all_sources) {
       // `only` compares against every source: other hosts and the network.
+      auto required = s.path.required_listeners;
       s.path = path_for(policy, Endpoint{}, q.destination);
+      s.path.required_listeners = required;
     }
     if (q.destination.kind == Destination::Kind::Host) {
       // A host drops packets from the network that claim one of its own or a
       // loopback address as their source (Linux: martian source).
       s.sources = s.sources.subtract(policy.host(q.destination.host).addresses())
-                      .subtract(AddressSet::loopback());
+                      .subtract(AddressSet::loopback())
+                      .subtract(martian_sources());
     }
   }
   return s;

@@ -138,16 +138,18 @@ operation  : READ | WRITE | APPEND | EXECUTE | CREATE | DELETE | LIST | SEARCH |
 assertStmt : ASSERT question SEMI ;
 queryStmt  : QUERY question SEMI ;
 question
-  : REACH source ARROW target serviceList (THAT CAN operation path=STRING)?   # reachQuestion
-  | NOT REACH source ARROW target serviceList                               # notReachQuestion
-  | ONLY source REACH target serviceList                                    # onlyReachQuestion
-  | ALL source REACH target serviceList                                     # allReachQuestion
+  : REACH source ARROW target serviceList thatCan?                          # reachQuestion
+  | NOT REACH source ARROW target serviceList thatCan?                      # notReachQuestion
+  | ONLY source REACH target serviceList thatCan?                           # onlyReachQuestion
+  | ALL source REACH target serviceList thatCan?                            # allReachQuestion
   | CAN subject operation path=STRING (ON host=ident)?                      # canQuestion
   | NOT CAN subject operation path=STRING (ON host=ident)?                  # notCanQuestion
   | ONLY LBRACE subject (COMMA subject)* RBRACE CAN operation path=STRING (ON host=ident)?  # onlyCanQuestion
   | WHO CAN operation path=STRING (ON host=ident)?                          # whoCanQuestion
   | NO CONFLICTS (ON host=ident)?                                           # noConflictsQuestion
   ;
+// Only listeners whose service can perform OP on PATH count.
+thatCan : THAT CAN operation path=STRING ;
 source  : addrExpr (PORT portList)? ;
 target  : addrExpr ;
 subject : (USER | SERVICE)? ident ;

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "codes.h"
+#include "rampart/core/dac.h"
 
 namespace rampart::dsl {
 namespace fs = std::filesystem;
@@ -905,8 +906,18 @@ std::optional<core::Question> Binder::question(const ast::Question& q, bool is_q
         ok = false;
       }
       if (q.that_can_operation) {
-        not_yet_supported(q.origin, "`that can` conditions on reach questions");
-        ok = false;
+        n.that_can_operation = core::operation_by_name(*q.that_can_operation);
+        n.that_can_path = *q.that_can_path;
+        if (n.that_can_path.empty() || n.that_can_path[0] != '/') {
+          diags_.error(codes::kBadPath, q.origin, fmt::format("`{}` is not an absolute path", n.that_can_path));
+          ok = false;
+        } else if (n.that_can_path.find_first_of("*?") == std::string::npos) {
+          n.that_can_path = core::normalise_path(n.that_can_path);
+        }
+        if (n.destination.kind != core::Destination::Kind::Host) {
+          diags_.error(codes::kBadQuestion, q.origin, "`that can` asks about the listeners of a host: the target must be a host");
+          ok = false;
+        }
       }
       if (!ok) return std::nullopt;
       out.body = std::move(n);

@@ -694,6 +694,10 @@ class Builder {
       q->source = source(n->source());
       q->target = addr_expr(n->target()->addrExpr());
       q->services = service_list(n->serviceList());
+      if (auto* t = n->thatCan()) {
+        q->that_can_operation = t->operation()->getText();
+        q->that_can_path = unquote(t->path);
+      }
     };
     auto access = [&](auto* a, ast::Question::Kind kind) {
       q->kind = kind;
@@ -704,10 +708,6 @@ class Builder {
     };
     if (auto* r = dynamic_cast<P::ReachQuestionContext*>(c)) {
       network(r, ast::Question::Kind::Reach);
-      if (r->THAT()) {
-        q->that_can_operation = r->operation()->getText();
-        q->that_can_path = unquote(r->path);
-      }
     } else if (auto* nr = dynamic_cast<P::NotReachQuestionContext*>(c)) {
       network(nr, ast::Question::Kind::NotReach);
     } else if (auto* o = dynamic_cast<P::OnlyReachQuestionContext*>(c)) {

@@ -77,6 +77,31 @@ std::string render_witness(const core::NetworkWitness& w, const TextStyle& style
   return out;
 }
 
+// The lines that name a set of sources for people: its CIDR blocks, or
+// "all IPv4 except ..." when the complement is the shorter list (JSON always
+// carries the blocks themselves).
+std::vector<std::string> source_lines(const core::AddressSet& sources) {
+  std::vector<std::string> lines;
+  for (core::Family f : {core::Family::V4, core::Family::V6}) {
+    core::AddressSet part = sources.only(f);
+    if (part.empty()) continue;
+    core::AddressSet all = f == core::Family::V4 ? core::AddressSet::any_v4() : core::AddressSet::any_v6();
+    auto blocks = part.to_cidrs();
+    auto missing = all.subtract(part).to_cidrs();
+    const char* name = f == core::Family::V4 ? "IPv4" : "IPv6";
+    if (missing.empty()) {
+      lines.push_back(fmt::format("all {}", name));
+    } else if (missing.size() < blocks.size() && missing.size() <= 8) {
+      std::string list;
+      for (const auto& c : missing) list += (list.empty() ? "" : ", ") + c.to_string();
+      lines.push_back(fmt::format("all {} except {}", name, list));
+    } else {
+      for (const auto& c : blocks) lines.push_back(c.to_string());
+    }
+  }
+  return lines;
+}
+
 std::string render_set(const core::SetAnswer& set, const TextStyle& style, const std::string& indent) {
   Paint paint{style.color};
   std::string out;
@@ -85,12 +110,12 @@ std::string render_set(const core::SetAnswer& set, const TextStyle& style, const
     if (list.empty()) return indent + "  (none)\n";
     size_t width = 0;
     for (const auto& e : list) {
-      for (const auto& c : e.sources.to_cidrs()) width = std::max(width, c.to_string().size());
+      for (const auto& line : source_lines(e.sources)) width = std::max(width, line.size());
     }
     for (const auto& e : list) {
       std::string services = e.services.to_string();
-      for (const auto& c : e.sources.to_cidrs()) {
-        s += fmt::format("{}  {}  {}\n", indent, pad(c.to_string(), width), services);
+      for (const auto& line : source_lines(e.sources)) {
+        s += fmt::format("{}  {}  {}\n", indent, pad(line, width), services);
       }
     }
     return s;

@@ -424,7 +424,12 @@ z3::expr Encoder::admitted(const core::NetworkPath& path, const PacketTerms& p, 
       if (!members.empty()) conjuncts.push_back(z3::mk_or(members));
     }
   }
-  if (dest) {
+  if (dest && path.required_listeners) {
+    // Only the listeners the question asks about count (`that can`).
+    z3::expr_vector chosen(ctx_);
+    for (const auto& l : *path.required_listeners) chosen.push_back(listener_selected(*dest, l.value, p, path.local));
+    conjuncts.push_back(has_ports(p.proto) && (chosen.empty() ? ctx_.bool_val(false) : z3::mk_or(chosen)));
+  } else if (dest) {
     z3::expr own = in_addresses(p.dst, p.v6, dest->addresses().unite(core::AddressSet::loopback()));
     conjuncts.push_back(z3::ite(has_ports(p.proto), listener_accepts(*dest, p, path.local), own));
   }

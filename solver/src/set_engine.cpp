@@ -479,7 +479,13 @@ struct SetEngine::Run {
         if (evaluated) x = acc;
       }
     }
-    if (dest) {
+    if (dest && path.required_listeners) {
+      BoxSet none_region = none();
+      auto regions = listener_regions(*dest, none_region);
+      BoxSet accept = none();
+      for (const auto& l : *path.required_listeners) accept.add_disjoint(regions.at(l.index()));
+      x = x.intersect(accept);
+    } else if (dest) {
       BoxSet none_region = none();
       listener_regions(*dest, none_region);
       BoxSet accept = all().subtract(none_region);  // some listener selected (port protocols)

@@ -70,6 +70,9 @@ struct NetworkPath {
   std::vector<PathHop> hops;
   HostId destination;  // invalid: destination outside the model (no listener check)
   bool local = false;  // a host talking to itself: only host-scope filters apply
+  // When set, a packet counts as admitted only if the listener that accepts
+  // it is one of these (`reach ... that can OP PATH`, exposure findings).
+  std::optional<std::vector<ListenerId>> required_listeners;
 };
 
 struct PathOutcome {
@@ -82,6 +85,11 @@ struct PathOutcome {
   std::string listener_reason;         // why none accepts
   bool admitted = false;               // layers admit and (if a host) a listener accepts
 };
+
+// Source addresses no host accepts from the network (Linux drops them as
+// martian: ip_route_input_slow): 0.0.0.0/8, multicast 224.0.0.0/4, the
+// limited broadcast 255.255.255.255, and for IPv6 :: and ff00::/8.
+AddressSet martian_sources();
 
 // Builds the path a question's packets take. Diagnoses nothing: the binder has
 // already checked the endpoints.

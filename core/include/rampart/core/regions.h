@@ -48,6 +48,10 @@ struct QuestionSpace {
 };
 QuestionSpace question_space(const Policy& policy, const NetworkQuestion& q, bool all_sources);
 
+// The listeners of `host` whose service can perform `op` on every file `path`
+// names (a path or glob): what `reach ... that can OP PATH` asks about.
+std::vector<ListenerId> listeners_that_can(const Policy& policy, HostId host, Operation op, const std::string& path);
+
 // Answers a network question by evaluating every representative packet under
 // every valuation of the unknowns. Returns nullopt when the space holds more
 // than `max_packets` representatives.
