@@ -110,14 +110,19 @@ std::string render_markdown(const core::Report& report) {
       for (const auto& f : rr.fixes) out += fmt::format("**Fix** (verified): {}\n\n", f);
       if (rr.fixes.empty()) out += "No verified least-privilege fix was found.\n\n";
     }
-  } else if (!report.findings.empty()) {
+  }
+  bool other_findings = false;
+  for (const auto& f : report.findings) other_findings |= !(f.access && !report.resources.empty());
+  if (other_findings) {
     out += "### Findings\n\n";
     for (const auto& f : report.findings) {
+      if (f.access && !report.resources.empty()) continue;  // in the per-file tables
       out += fmt::format("- **{}** {} ({})\n", f.rule_id, f.message, code(f.origin.to_string()));
       if (!f.fix.empty()) out += fmt::format("  - fix: {}\n", f.fix);
     }
     out += "\n";
-  } else if (report.command == "conflicts") {
+  }
+  if (report.command == "conflicts" && report.findings.empty()) {
     out += "No conflicts: every declared access is granted.\n";
   }
   return out;

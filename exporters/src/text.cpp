@@ -190,7 +190,7 @@ std::string render_text(const core::Report& report, const TextStyle& style) {
     }
   }
   for (const auto& f : report.findings) {
-    if (!report.resources.empty()) break;  // the per-file tables below say it all
+    if (f.access && !report.resources.empty()) continue;  // the per-file tables below say it
     const char* colour = f.severity == core::Severity::Error ? kRed : kYellow;
     out += fmt::format("{}  {}  {}\n", paint(pad(core::severity_name(f.severity), 8), colour), f.message,
                        paint(f.origin.to_string(), kDim));

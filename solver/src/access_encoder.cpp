@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace rampart::solver {
 
 using core::AclEntry;
@@ -12,6 +14,17 @@ using core::FileType;
 namespace {
 constexpr uint8_t kRead = 4, kWrite = 2, kExec = 1;
 constexpr uint16_t kSticky = 01000;
+
+// Whether a directory has an entry in the model (declared, assumed, or an
+// override), as core's evaluator decides it.
+bool has_entries(const core::FileTree& tree, const std::vector<FileNode>& overrides, const std::string& dir) {
+  std::string prefix = dir == "/" ? "/" : dir + "/";
+  auto below = [&](const std::string& p) { return p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0; };
+  if (std::any_of(overrides.begin(), overrides.end(), [&](const FileNode& o) { return below(o.path); })) return true;
+  std::vector<std::string> all = tree.paths();
+  auto it = std::upper_bound(all.begin(), all.end(), prefix);
+  return it != all.end() && below(*it);
+}
 }  // namespace
 
 std::vector<AccessSubject> subjects_of(const core::Policy& policy, core::HostId host) {
@@ -191,8 +204,13 @@ z3::expr AccessEncoder::allowed(core::Operation op, const std::string& path, con
       return walked && inode_permission(*node(parent, overrides), kWrite | kExec);
     }
     case Operation::Delete: {
-      if (read_only(path) || !target) return ctx_.bool_val(false);
-      const FileNode& dir = *node(core::parent_path(path), overrides);
+      // As core's evaluator: EROFS is the parent's mount; a mount point is
+      // busy and a directory with entries cannot go, whoever asks.
+      std::string parent = core::parent_path(path);
+      if (read_only(parent) || !target) return ctx_.bool_val(false);
+      if (const core::Mount* m = tree_.mount_of(path); m && m->path == path) return ctx_.bool_val(false);
+      if (target->type == FileType::Directory && has_entries(tree_, overrides, path)) return ctx_.bool_val(false);
+      const FileNode& dir = *node(parent, overrides);
       z3::expr ok = walked && inode_permission(dir, kWrite | kExec);
       if (dir.append_only || target->append_only || target->immutable) return ctx_.bool_val(false);
       if (dir.mode & kSticky) ok = ok && (uid_is(target->uid) || uid_is(dir.uid) || has(Capability::FOwner));

@@ -7,6 +7,7 @@
 
 #include "access_answers.h"
 #include "encoder.h"
+#include "rampart/core/dac.h"
 #include "rampart/core/evaluator.h"
 #include "rampart/core/regions.h"
 #include "set_engine.h"
@@ -58,8 +59,24 @@ struct Session::Impl {
     return s;
   }
 
+  std::optional<std::vector<core::ListenerId>> required_listeners;  // set while answering `answer_through`
+
+  core::Result answer(const core::Question& question, std::vector<core::ListenerId> listeners) {
+    required_listeners = std::move(listeners);
+    core::Result r;
+    try {
+      r = answer(question);
+    } catch (...) {
+      required_listeners.reset();
+      throw;
+    }
+    required_listeners.reset();
+    return r;
+  }
+
   Encoding encode(const core::NetworkQuestion& q, bool all_sources) {
     core::QuestionSpace space = core::question_space(policy, q, all_sources);
+    if (required_listeners) space.path.required_listeners = required_listeners;
     auto enc = std::make_unique<Encoder>(ctx, policy, stats);
     PacketTerms p = PacketTerms::fresh(ctx, fmt::format("q{}", question_counter++));
     z3::expr in = enc->in_space(p, space);
@@ -379,6 +396,57 @@ void Session::conflicts(core::Report& report, std::optional<core::HostId> host) 
   ConflictReport c = find_conflicts(impl_->policy, host);
   report.findings.insert(report.findings.end(), c.findings.begin(), c.findings.end());
   report.resources.insert(report.resources.end(), c.resources.begin(), c.resources.end());
+  // Across layers: a service that runs as root (or holds CAP_DAC_OVERRIDE)
+  // behind a listener an untrusted zone can reach.
+  const core::Policy& policy = impl_->policy;
+  for (size_t h = 0; h < policy.hosts.size(); ++h) {
+    core::HostId hid{uint32_t(h)};
+    if (host && *host != hid) continue;
+    const core::Host& hh = policy.host(hid);
+    for (uint32_t li = 0; li < hh.listeners.size(); ++li) {
+      const core::Listener& l = hh.listeners[li];
+      if (!l.service.valid()) continue;
+      const core::Service& svc = policy.service(l.service);
+      core::Credentials who = core::credentials_of(policy, svc);
+      if (who.uid != 0 && !who.has(core::Capability::DacOverride)) continue;
+      for (const auto& zone : policy.zones) {
+        if (!zone.untrusted) continue;
+        core::Question q;
+        core::NetworkQuestion n;
+        n.claim = core::NetworkClaim::Reach;
+        n.source.addresses = zone.addresses;
+        n.source.untrusted = true;
+        n.source.client_ports = zone.client_ports;
+        n.destination.host = hid;
+        core::ServiceMatch m = core::ServiceMatch::protocol(l.protocol);
+        m.dst_ports = l.ports;
+        n.services = core::ServiceSet::of(m);
+        q.text = fmt::format("reach {} -> {} {}", zone.name, hh.name, m.to_string());
+        q.origin = l.origin;
+        q.body = n;
+        // Only this listener counts.
+        core::Result r = answer_through(q, {core::ListenerId(li)});
+        if (r.verdict == core::Verdict::Violated) continue;
+        core::Finding f;
+        f.rule_id = "privileged-exposure";
+        f.severity = r.verdict == core::Verdict::Holds ? core::Severity::Error : core::Severity::Warning;
+        f.message = fmt::format("{} runs {} and listens on {}, which untrusted zone `{}` {} reach",
+                                svc.name, who.uid == 0 ? "as root" : "with CAP_DAC_OVERRIDE", l.to_string(), zone.name,
+                                r.verdict == core::Verdict::Holds ? "can" : "may (depending on unknown conditions)");
+        f.origin = l.origin;
+        f.related.push_back({svc.origin, fmt::format("{} is declared here", svc.name)});
+        f.related.push_back({zone.origin, fmt::format("`{}` is marked untrusted here", zone.name)});
+        f.network = r.network;
+        f.fix = fmt::format("run {} as an unprivileged user (or drop CAP_DAC_OVERRIDE), or keep `{}` from reaching {}",
+                            svc.name, zone.name, l.to_string());
+        report.findings.push_back(std::move(f));
+      }
+    }
+  }
+}
+
+core::Result Session::answer_through(const core::Question& question, std::vector<core::ListenerId> listeners) {
+  return impl_->answer(question, std::move(listeners));
 }
 
 }  // namespace rampart::solver

@@ -166,3 +166,60 @@ assert can u read "/a";
 
 }  // namespace
 }  // namespace rampart
+
+namespace rampart {
+namespace {
+
+TEST(FileAccess, PrivilegedServiceReachableFromAnUntrustedZone) {
+  // `internet` must leave the office out, or it would reach what the office reaches.
+  core::Policy p = load(R"(
+zone office = 192.168.1.0/24;
+zone internet untrusted = any except office;
+firewall fw first-match default deny {
+  allow tcp from any to any port 8443;
+  allow tcp from office to any port 9000;
+}
+host h {
+  interface eth0 address 10.0.0.5/24;
+  inbound fw;
+  group root gid 0;
+  group app gid 100;
+  user root uid 0 group root;
+  user app uid 100 group app;
+  service admin runs as root:root;
+  service internal runs as root:root;
+  service web runs as app:app capabilities dac_override;
+  service plain runs as app:app;
+  listen tcp/8443 by admin;     // root, open to the internet: a finding
+  listen tcp/9000 by internal;  // root, office only: none
+  listen tcp/8444 by web;       // CAP_DAC_OVERRIDE, but no rule admits 8444: none
+}
+)");
+  solver::Session s(p);
+  core::Report report;
+  s.conflicts(report);
+  ASSERT_EQ(report.findings.size(), 1u);
+  EXPECT_EQ(report.findings[0].rule_id, "privileged-exposure");
+  EXPECT_NE(report.findings[0].message.find("admin runs as root"), std::string::npos);
+  ASSERT_TRUE(report.findings[0].network);
+  EXPECT_EQ(report.findings[0].network->packet.dst_port, 8443);
+  EXPECT_TRUE(report.findings[0].network->admitted);
+}
+
+TEST(FileAccess, ReachThatCan) {
+  std::string path = std::string(RAMPART_SOURCE_DIR) + "/examples/baota/policy.rampart";
+  importers::Registry registry = importers::default_registry();
+  auto loaded = dsl::load_policy_file(path, registry);
+  ASSERT_TRUE(loaded.policy);
+  // Only nginx (80, 443) can append access.log; the app (127.0.0.1:8000)
+  // can, being root, but is out of the network's reach; sshd has no service.
+  core::Result r = ask(*loaded.policy, "reach 203.0.113.7 -> web1 tcp that can append \"/var/log/nginx/access.log\"");
+  ASSERT_TRUE(r.set);
+  ASSERT_EQ(r.set->must.size(), 1u);
+  EXPECT_EQ(r.set->must[0].services.to_string(), "tcp/80,443");
+  core::Result main_py = ask(*loaded.policy, "not reach 203.0.113.7 -> web1 tcp/22 that can read \"/opt/app/main.py\"");
+  EXPECT_EQ(main_py.verdict, core::Verdict::Holds);  // sshd is no declared service
+}
+
+}  // namespace
+}  // namespace rampart

@@ -56,6 +56,10 @@ class Session {
   // Findings go to `report.findings`, the per-file tables to `report.resources`.
   void conflicts(core::Report& report, std::optional<core::HostId> host = std::nullopt);
 
+  // Answers a network question counting only packets that reach one of
+  // `listeners` of the destination.
+  core::Result answer_through(const core::Question& question, std::vector<core::ListenerId> listeners);
+
   const Statistics& statistics() const;
 
  private:
