@@ -892,7 +892,13 @@ std::optional<core::Question> Binder::question(const ast::Question& q, bool is_q
       } else {
         n.destination.kind = core::Destination::Kind::Addresses;
         if (dst) n.destination.addresses = *dst;
-        if (ok && n.source.kind != core::Endpoint::Kind::Host) {
+        if (ok && q.kind == K::OnlyReach) {
+          diags_.error(codes::kBadQuestion, q.target->origin,
+                       fmt::format("`only` compares every source outside the set with the one inside: the "
+                                   "destination must be a host, not `{}`",
+                                   q.target->text));
+          ok = false;
+        } else if (ok && n.source.kind != core::Endpoint::Kind::Host) {
           diags_.error(codes::kBadQuestion, q.target->origin,
                        fmt::format("`{}` is not a host: a question needs a host at one end or the other",
                                    q.target->text));
