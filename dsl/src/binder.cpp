@@ -190,6 +190,9 @@ std::optional<core::AddressSet> Binder::address_atom(const ast::AddrAtom& a, Add
       return z.addresses;
     }
     if (obj->second.kind == core::ObjectKind::Host) {
+      // An imported host (an AWS instance, a collected Linux host) is a host
+      // endpoint like a declared one.
+      if (info) info->single_host = core::HostId(obj->second.index);
       return policy_.hosts.at(obj->second.index).addresses();
     }
     diags_.error(codes::kWrongKind, ref.origin,

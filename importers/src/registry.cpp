@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "rampart/importers/table.h"
+#include "families.h"
 
 namespace rampart::importers {
 
@@ -36,7 +36,13 @@ core::ImportResult Registry::import(const core::ImportRequest& request) const {
 
 Registry default_registry() {
   Registry r;
-  r.add(make_rules_csv_importer());
+  register_table(r);
+  register_aws(r);
+  register_windows(r);
+  register_netfilter(r);
+  register_linux(r);
+  register_services(r);
+  register_selinux(r);
   return r;
 }
 
