@@ -52,6 +52,9 @@ std::string canonical_key(const std::string& path) {
   return ec ? fs::path(path).lexically_normal().string() : c.string();
 }
 
+// Include chains are followed recursively; this bounds the recursion.
+constexpr size_t kMaxIncludeDepth = 64;
+
 // Parses the root and everything it includes, depth first, in order.
 class Loader {
  public:
@@ -73,6 +76,11 @@ class Loader {
         continue;
       }
       if (!loaded_.insert(key).second) continue;  // already included elsewhere: once is enough
+      if (stack.size() >= kMaxIncludeDepth) {
+        diags_.error(codes::kNestingTooDeep, inc.origin,
+                     fmt::format("includes nest deeper than {} files", kMaxIncludeDepth));
+        continue;
+      }
       auto content = read_file(path, inc.origin, diags_);
       if (!content) continue;
       stack.push_back(key);
