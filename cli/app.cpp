@@ -11,7 +11,9 @@
 #include "rampart/core/result.h"
 #include "rampart/dsl/frontend.h"
 #include "rampart/exporters/json.h"
+#include "rampart/exporters/junit.h"
 #include "rampart/exporters/markdown.h"
+#include "rampart/exporters/sarif.h"
 #include "rampart/exporters/text.h"
 #include "rampart/importers/registry.h"
 #include "rampart/solver/session.h"
@@ -66,6 +68,10 @@ int emit(const core::Report& report, const Options& o, Streams& s) {
     text = exporters::render_json(report);
   } else if (o.format == "markdown") {
     text = exporters::render_markdown(report);
+  } else if (o.format == "sarif") {
+    text = exporters::render_sarif(report);
+  } else if (o.format == "junit") {
+    text = exporters::render_junit(report);
   } else {
     exporters::TextStyle style{use_color(o, s.out_is_terminal), o.verbose};
     text = exporters::render_text(report, style);
@@ -200,7 +206,7 @@ int cmd_explain(const std::string& file, const std::string& packet_text, const O
 }
 
 void add_output_options(CLI::App* cmd, Options& o) {
-  cmd->add_option("--format", o.format, "output format")->check(CLI::IsMember({"text", "json", "markdown"}))->capture_default_str();
+  cmd->add_option("--format", o.format, "output format")->check(CLI::IsMember({"text", "json", "markdown", "sarif", "junit"}))->capture_default_str();
   cmd->add_option("--color", o.color, "colour: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
