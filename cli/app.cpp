@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 
@@ -16,6 +17,7 @@
 #include "rampart/exporters/sarif.h"
 #include "rampart/exporters/text.h"
 #include "rampart/importers/registry.h"
+#include "rampart/solver/diff.h"
 #include "rampart/solver/session.h"
 
 namespace rampart::cli {
@@ -129,6 +131,111 @@ int cmd_query(const std::string& file, const std::string& question, const Option
   }
   solver::Session session(*policy, limits_of(o), faults_from_environment());
   report.results.push_back(answer(session, *q.question));
+  return emit(report, o, s);
+}
+
+namespace fs = std::filesystem;
+
+// A diff side named as a folder: its policy.rampart, or its only *.rampart file.
+std::string policy_in(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) return path;
+  if (fs::exists(fs::path(path) / "policy.rampart")) return (fs::path(path) / "policy.rampart").string();
+  std::vector<std::string> found;
+  for (const auto& e : fs::directory_iterator(path, ec)) {
+    if (e.path().extension() == ".rampart") found.push_back(e.path().string());
+  }
+  if (found.size() == 1) return found[0];
+  throw UsageError(fmt::format("`{}` is a folder with {} policy files; name one, or add policy.rampart", path,
+                               found.empty() ? "no" : "several"));
+}
+
+std::string run_command(const std::string& command, int& status) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (!p) {
+    status = -1;
+    return out;
+  }
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, p)) > 0) out.append(buffer, n);
+  status = pclose(p);
+  return out;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+// The same policy file as it was at a git revision: the repository's tree at
+// REV is exported into a temporary folder, and the path is mapped into it.
+std::string policy_at_revision(const std::string& path, const std::string& rev, std::string& temp_dir) {
+  fs::path abs = fs::absolute(path);
+  fs::path dir = fs::is_directory(abs) ? abs : abs.parent_path();
+  int status = 0;
+  std::string top = run_command("git -C " + shell_quote(dir.string()) + " rev-parse --show-toplevel 2>/dev/null", status);
+  while (!top.empty() && (top.back() == '\n' || top.back() == '\r')) top.pop_back();
+  if (status != 0 || top.empty()) throw UsageError(fmt::format("`{}` is not inside a git repository (--base)", path));
+  run_command("git -C " + shell_quote(top) + " rev-parse --verify --quiet " + shell_quote(rev + "^{commit}") + " >/dev/null",
+              status);
+  if (status != 0) throw UsageError(fmt::format("`{}` is not a git revision of {}", rev, top));
+  char tmpl[] = "/tmp/rampart-base-XXXXXX";
+  if (!mkdtemp(tmpl)) throw UsageError("cannot create a temporary folder for --base");
+  temp_dir = tmpl;
+  run_command("git -C " + shell_quote(top) + " archive --format=tar " + shell_quote(rev) + " | tar -x -C " +
+                  shell_quote(temp_dir),
+              status);
+  if (status != 0) throw UsageError(fmt::format("cannot read the files at `{}`", rev));
+  fs::path rel = fs::relative(abs, fs::weakly_canonical(top));
+  return (fs::path(temp_dir) / rel).string();
+}
+
+int cmd_diff(std::vector<std::string> sides, const std::string& base, const std::vector<std::string>& fail_on,
+             const Options& o, Streams& s) {
+  core::Report report;
+  report.command = "diff";
+  std::string temp_dir;
+  if (!base.empty()) {
+    if (sides.size() != 1) throw UsageError("with --base, give one policy: rampart diff --base REV POLICY");
+    sides.insert(sides.begin(), policy_at_revision(sides[0], base, temp_dir));
+  } else if (sides.size() != 2) {
+    throw UsageError("give two policies (OLD NEW), or --base REV and one");
+  }
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      if (!dir.empty()) fs::remove_all(dir, ec);
+    }
+  } cleanup{temp_dir};
+  solver::DiffOptions options;
+  options.limits = limits_of(o);
+  std::vector<std::string> gates;
+  for (const auto& item : fail_on) {
+    size_t start = 0;
+    for (size_t i = 0; i <= item.size(); ++i) {
+      if (i == item.size() || item[i] == ',') {
+        if (i > start) gates.push_back(item.substr(start, i - start));
+        start = i + 1;
+      }
+    }
+  }
+  for (const auto& g : gates) {
+    if (g == "new-exposure") options.fail_on.push_back(solver::Gate::NewExposure);
+    else if (g == "broken-assert") options.fail_on.push_back(solver::Gate::BrokenAssert);
+    else if (g == "any-change") options.fail_on.push_back(solver::Gate::AnyChange);
+    else throw UsageError(fmt::format("unknown gate `{}` (new-exposure, broken-assert, any-change)", g));
+  }
+  auto before = load(policy_in(sides[0]), report);
+  auto after = load(policy_in(sides[1]), report);
+  if (!before || !after) return emit(report, o, s);
+  solver::diff(*before, *after, options, report);
   return emit(report, o, s);
 }
 
@@ -282,6 +389,27 @@ Examples:
   rampart conflicts examples/baota/policy.rampart
   rampart conflicts --format markdown examples/baota/policy.rampart > report.md)");
 
+  std::vector<std::string> diff_sides, fail_on;
+  std::string base;
+  auto* diffcmd = app.add_subcommand("diff", "what a change newly admits, blocks, grants or revokes, exactly");
+  diffcmd->add_option("POLICIES", diff_sides, "OLD NEW (files or folders), or one with --base")->required();
+  diffcmd->add_option("--base", base, "compare with the same files at this git revision");
+  diffcmd->add_option("--fail-on", fail_on, "exit 1 on: new-exposure, broken-assert, any-change (comma list)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_output_options(diffcmd, opts);
+  add_solver_options(diffcmd, opts);
+  diffcmd->footer(R"(Newly admitted and blocked traffic is computed per host as exact sets of
+sources x services, certified by the solver, with one witness packet traced
+under both policies. File accesses are compared for every user and service
+present on both sides; assertions are matched by their text.
+
+Examples:
+  rampart diff old/policy.rampart new/policy.rampart
+  rampart diff --base origin/main --fail-on new-exposure,broken-assert policy.rampart
+  rampart diff --base HEAD~1 --format sarif --output diff.sarif policy.rampart)");
+
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
     app.parse(reversed);
@@ -297,7 +425,7 @@ Examples:
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) {
       // --help on a subcommand
-      for (auto* sub : {check, query, explain, conflicts}) {
+      for (auto* sub : {check, query, explain, conflicts, diffcmd}) {
         if (sub->parsed()) {
           streams.out << sub->help();
           return 0;
@@ -315,6 +443,7 @@ Examples:
     if (query->parsed()) return cmd_query(file, question, opts, streams);
     if (explain->parsed()) return cmd_explain(file, packet, opts, streams);
     if (conflicts->parsed()) return cmd_conflicts(file, host_name, opts, streams);
+    if (diffcmd->parsed()) return cmd_diff(diff_sides, base, fail_on, opts, streams);
   } catch (const UsageError& e) {
     streams.err << "rampart: " << e.what() << "\n";
     return core::exit_code::kBadInput;

@@ -195,7 +195,15 @@ std::string render_text(const core::Report& report, const TextStyle& style) {
     out += fmt::format("{}  {}  {}\n", paint(pad(core::severity_name(f.severity), 8), colour), f.message,
                        paint(f.origin.to_string(), kDim));
     for (const auto& n : f.related) out += fmt::format("          {}: {}\n", n.origin.to_string(), n.message);
-    if (f.network) out += render_witness(*f.network, style, std::string(10, ' '));
+    if (f.set) out += render_set(*f.set, style, std::string(10, ' '));
+    if (f.network) {
+      if (f.baseline) out += "          after the change:\n";
+      out += render_witness(*f.network, style, std::string(f.baseline ? 12 : 10, ' '));
+    }
+    if (f.baseline) {
+      out += "          before the change:\n";
+      out += render_witness(*f.baseline, style, std::string(12, ' '));
+    }
     if (!f.fix.empty()) out += fmt::format("          fix: {}\n", f.fix);
   }
   for (const auto& rr : report.resources) {

@@ -645,7 +645,16 @@ void corrupt(ExactSet& set) {
 Certifier::Certifier(z3::context& ctx, Encoder& encoder, const PacketTerms& packet, const z3::expr& in_space,
                      const z3::expr& admitted, const Limits& limits, Statistics& stats)
     : ctx_(ctx), encoder_(encoder), p_(packet), in_space_(in_space), admitted_(admitted), limits_(limits),
-      stats_(stats) {}
+      stats_(stats), definitions_(encoder.definitions()), auxiliaries_(encoder.auxiliaries()),
+      atoms_(encoder.atoms()) {}
+
+Certifier::Certifier(z3::context& ctx, Encoder& encoder, const Encoder& other, const PacketTerms& packet,
+                     const z3::expr& in_space, const z3::expr& admitted, const Limits& limits, Statistics& stats)
+    : Certifier(ctx, encoder, packet, in_space, admitted, limits, stats) {
+  definitions_.insert(definitions_.end(), other.definitions().begin(), other.definitions().end());
+  auxiliaries_.insert(auxiliaries_.end(), other.auxiliaries().begin(), other.auxiliaries().end());
+  for (const auto& [k, a] : other.atoms()) atoms_.emplace(k, a);
+}
 
 z3::expr Certifier::dim_in(const z3::expr& term, const Dim& d, unsigned bits) {
   z3::expr_vector terms(ctx_);
@@ -685,7 +694,7 @@ std::optional<Certification> Certifier::unsat_or_fail(const z3::expr& formula, c
   if (limits_.timeout_ms) params.set("timeout", limits_.timeout_ms);
   if (limits_.rlimit) params.set("rlimit", unsigned(std::min<uint64_t>(limits_.rlimit, 0xffffffffu)));
   s.set(params);
-  for (const auto& d : encoder_.definitions()) s.add(d);
+  for (const auto& d : definitions_) s.add(d);
   s.add(formula);
   ++stats_.solver_calls;
   switch (s.check()) {
@@ -708,8 +717,8 @@ Certification Certifier::certify(const ExactSet& set) {
       e = e && p_.sport == ctx_.bv_val(pc.fixed.src_port, 16);
       if (fix_atoms && pc.atoms) {
         for (const auto& [key, value] : pc.atoms->values) {
-          auto it = encoder_.atoms().find(key);
-          if (it != encoder_.atoms().end()) e = e && (it->second == ctx_.bool_val(value));
+          auto it = atoms_.find(key);
+          if (it != atoms_.end()) e = e && (it->second == ctx_.bool_val(value));
         }
       }
       terms.push_back(e);
@@ -731,7 +740,7 @@ Certification Certifier::certify(const ExactSet& set) {
                              "a reported packet is not admitted")) {
     return *f;
   }
-  if (encoder_.atoms().empty()) {
+  if (atoms_.empty()) {
     // Without unknowns, must is may: proved equal, the checks above cover it.
     if (auto f = unsat_or_fail(must != may, "must and may differ without unknowns")) return *f;
     return Certification{true, false, {}};
@@ -745,10 +754,10 @@ Certification Certifier::certify(const ExactSet& set) {
   // 4. Nothing admitted for every value of the atoms lies outside the must set.
   {
     z3::expr_vector bound(ctx_);
-    for (const auto& [key, a] : encoder_.atoms()) bound.push_back(a);
-    for (const auto& aux : encoder_.auxiliaries()) bound.push_back(aux);
+    for (const auto& [key, a] : atoms_) bound.push_back(a);
+    for (const auto& aux : auxiliaries_) bound.push_back(aux);
     z3::expr_vector defs(ctx_);
-    for (const auto& d : encoder_.definitions()) defs.push_back(d);
+    for (const auto& d : definitions_) defs.push_back(d);
     z3::expr body = defs.empty() ? admitted_ : z3::implies(z3::mk_and(defs), admitted_);
     if (auto f = unsat_or_fail(in_space_ && !must && z3::forall(bound, body),
                                "a packet admitted for every unknown value is missing from the must set")) {
@@ -756,6 +765,90 @@ Certification Certifier::certify(const ExactSet& set) {
     }
   }
   return Certification{true, false, {}};
+}
+
+// ---- field sets (diffs) -------------------------------------------------------
+
+namespace {
+std::vector<Dim> field_universe(core::Family f) {
+  Dim addresses = f == core::Family::V4 ? Dim::range(0, 0xffffffffu) : Dim::all();
+  return {addresses, addresses, Dim::range(0, 255), Dim::range(0, 65535), Dim::range(0, 65535), Dim::range(0, 255),
+          Dim::range(0, 255)};
+}
+
+// Copies a field-projected set into another universe of the same shape.
+BoxSet rehome(const BoxSet& s, const std::vector<Dim>* universe) {
+  BoxSet out(universe);
+  std::vector<Dim> dims;
+  for (const auto& b : s.boxes()) {
+    std::vector<Dim> d;
+    for (size_t i = 0; i < dim::kFields; ++i) d.push_back(b.at(i, s.universe()));
+    out.add_disjoint(BoxSet::of(Box(std::move(d)), universe));
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<FamilyFields> admitted_fields(const core::Policy& policy, const core::QuestionSpace& space) {
+  std::vector<FamilyFields> out;
+  const std::vector<size_t> fields{dim::kSrc, dim::kDst, dim::kProto, dim::kSport, dim::kDport, dim::kType, dim::kCode};
+  for (core::Family family : {core::Family::V4, core::Family::V6}) {
+    FamilyFields ff;
+    ff.family = family;
+    ff.universe = std::make_unique<std::vector<Dim>>(field_universe(family));
+    ff.space = BoxSet(ff.universe.get());
+    ff.must = BoxSet(ff.universe.get());
+    ff.may = BoxSet(ff.universe.get());
+    SetEngine::Run run(policy, space, family);
+    BoxSet q = run.question();
+    if (!q.empty()) {
+      BoxSet a = run.admitted(q);
+      a.coalesce();
+      BoxSet denied = q.subtract(a);
+      BoxSet may = run.project(a, fields);
+      BoxSet must = run.project(q, fields).subtract(run.project(denied, fields));
+      must.coalesce();
+      ff.space = rehome(run.project(q, fields), ff.universe.get());
+      ff.must = rehome(must, ff.universe.get());
+      ff.may = rehome(may, ff.universe.get());
+      ff.atoms = !run.atom_keys.empty();
+    }
+    out.push_back(std::move(ff));
+  }
+  return out;
+}
+
+ExactSet exact_from_fields(core::Family family, const BoxSet& fields) {
+  ExactSet out;
+  const auto& u = fields.universe();
+  for (const auto& b : fields.boxes()) {
+    Box answer;
+    for (size_t i = 0; i < dim::kFields; ++i) {
+      bool kept = i == dim::kSrc || i == dim::kProto || i == dim::kDport || i == dim::kType || i == dim::kCode;
+      answer.set(i, kept ? b.at(i, u) : u[i], u);
+    }
+    core::Packet fixed;
+    fixed.family = family;
+    fixed.dst = core::Address{family, b.at(dim::kDst, u).intervals().front().lo};
+    fixed.src_port = uint16_t(b.at(dim::kSport, u).intervals().front().lo);
+    out.must_pieces.push_back(Piece{family, answer, fixed, std::nullopt});
+    out.may_pieces.push_back(Piece{family, answer, fixed, core::Valuation{}});
+  }
+  // The answer boxes, made disjoint after projection.
+  BoxSet projected(&u);
+  for (const auto& pc : out.may_pieces) projected.add(BoxSet::of(pc.answer, &u));
+  projected.coalesce();
+  for (const auto& b : projected.boxes()) {
+    Box full;
+    for (size_t i = 0; i < dim::kFields; ++i) full.set(i, b.at(i, u), u);
+    out.must.push_back(FamilyBox{family, full});
+    out.may.push_back(FamilyBox{family, full});
+  }
+  return out;
+}
+
+std::optional<Witness> lowest_packet(const BoxSet& fields, core::Family family) {
+  return lowest(fields, family, fields.universe(), {});
 }
 
 // ---- rendering --------------------------------------------------------------

@@ -73,8 +73,9 @@ class SetEngine {
   explicit SetEngine(const core::Policy& policy) : policy_(policy) {}
   ExactSet admitted_set(const core::QuestionSpace& space);
 
+  struct Run;  // one family's computation (set_engine.cpp)
+
  private:
-  struct Run;
   const core::Policy& policy_;
 };
 
@@ -92,6 +93,10 @@ class Certifier {
  public:
   Certifier(z3::context& ctx, Encoder& encoder, const PacketTerms& packet, const z3::expr& in_space,
             const z3::expr& admitted, const Limits& limits, Statistics& stats);
+  // For a formula over two encodings of the same packet (diffs): the
+  // definitions and atoms of both count; `encoder` reads models.
+  Certifier(z3::context& ctx, Encoder& encoder, const Encoder& other, const PacketTerms& packet,
+            const z3::expr& in_space, const z3::expr& admitted, const Limits& limits, Statistics& stats);
   Certification certify(const ExactSet& set);
 
  private:
@@ -107,7 +112,28 @@ class Certifier {
   z3::expr admitted_;
   Limits limits_;
   Statistics& stats_;
+  std::vector<z3::expr> definitions_;
+  std::vector<z3::expr> auxiliaries_;
+  std::map<std::string, z3::expr> atoms_;
 };
+
+// The admitted packets of one family, over the seven packet fields (unknown
+// atoms projected away): those admitted whatever the atoms are (must) and for
+// some value of them (may), in a universe of their own.
+struct FamilyFields {
+  core::Family family = core::Family::V4;
+  std::unique_ptr<std::vector<Dim>> universe;
+  BoxSet space{nullptr}, must{nullptr}, may{nullptr};
+  bool atoms = false;
+};
+std::vector<FamilyFields> admitted_fields(const core::Policy& policy, const core::QuestionSpace& space);
+
+// An ExactSet (answer boxes and certification pieces) of field boxes known
+// exactly (no atoms): must = may.
+ExactSet exact_from_fields(core::Family family, const BoxSet& fields);
+
+// The lowest packet of a set of field boxes.
+std::optional<Witness> lowest_packet(const BoxSet& fields, core::Family family);
 
 // Renders an ExactSet as people read it: sources grouped by admitted services.
 core::SetAnswer to_answer(const ExactSet& set, const core::QuestionSpace& space);

@@ -125,7 +125,10 @@ struct Finding {
   Origin origin;
   std::vector<DiagnosticNote> related;
   std::optional<NetworkWitness> network;
+  std::optional<NetworkWitness> baseline;  // diff: the same packet under the old policy
   std::optional<AccessWitness> access;
+  std::optional<AccessWitness> access_baseline;  // diff: the same access under the old policy
+  std::optional<SetAnswer> set;             // diff: the exact traffic that changed
   std::string fix;  // a verified fix, when one exists
 };
 
