@@ -11,6 +11,11 @@ namespace {
 
 constexpr uint8_t kMayRead = 4, kMayWrite = 2, kMayExec = 1;
 constexpr uint16_t kSetUid = 04000, kSetGid = 02000, kSticky = 01000;
+// errno values beyond those dac.h names, as Linux numbers them.
+constexpr int kNoDevice = 6;       // ENXIO: open(2) of a socket
+constexpr int kBusy = 16;          // EBUSY: removing a mount point
+constexpr int kNotEmpty = 39;      // ENOTEMPTY: removing a directory that has entries
+constexpr int kConnRefused = 111;  // ECONNREFUSED: connect(2) to a path that is no socket
 
 std::string rwx(uint8_t bits) {
   std::string s = "---";
@@ -58,6 +63,10 @@ std::string errno_name(int e) {
     case err::kNotDir: return "ENOTDIR";
     case err::kIsDir: return "EISDIR";
     case err::kReadOnly: return "EROFS";
+    case kNoDevice: return "ENXIO";
+    case kBusy: return "EBUSY";
+    case kConnRefused: return "ECONNREFUSED";
+    case kNotEmpty: return "ENOTEMPTY";
   }
   return fmt::format("errno {}", e);
 }
@@ -426,6 +435,38 @@ class Decider {
     return 0;
   }
 
+  // may_create_in_sticky (fs/namei.c): O_CREAT of an existing node in a
+  // world-writable sticky directory is refused, whatever the capabilities,
+  // unless the node belongs to the opener or to the directory's owner.
+  // Regular files and FIFOs only under fs.protected_regular /
+  // fs.protected_fifos, which rampart takes as the kernel's default, 0;
+  // sockets and devices always.
+  bool sticky_create_refused(const FileNode& dir, const FileNode& n) {
+    bool guarded =
+        n.type == FileType::Socket || n.type == FileType::CharDevice || n.type == FileType::BlockDevice;
+    if (!guarded || !(dir.mode & kSticky) || !(dir.mode & 0002)) return false;
+    if (n.uid == dir.uid || n.uid == who_.uid) return false;
+    record("sticky", dir,
+           fmt::format("{} is sticky and world-writable: O_CREAT of {} ({}, owner {}) is refused unless it "
+                       "belongs to the opener or to the directory's owner ({}), whatever the capabilities",
+                       dir.path, n.path, file_type_name(n.type), n.uid, dir.uid));
+    return true;
+  }
+
+  // Whether a directory has an entry in the model (declared, assumed, or
+  // given as an override).
+  bool has_entries(const std::string& dir) const {
+    std::string prefix = dir == "/" ? "/" : dir + "/";
+    auto below = [&](const std::string& p) {
+      return p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0;
+    };
+    if (std::any_of(overrides_.begin(), overrides_.end(), [&](const FileNode& o) { return below(o.path); }))
+      return true;
+    std::vector<std::string> all = tree_.paths();
+    auto it = std::upper_bound(all.begin(), all.end(), prefix);
+    return it != all.end() && below(*it);
+  }
+
   bool overridden(const std::string& path) const {
     return std::any_of(overrides_.begin(), overrides_.end(), [&](const FileNode& o) { return o.path == path; });
   }
@@ -457,6 +498,13 @@ class Decider {
     if (exec && n.type != FileType::Regular) {
       record("type", n, fmt::format("{} is not a regular file", n.path));
       return fail(err::kAccess);
+    }
+    // do_dentry_open: a socket has no open (sock_no_open); it is reached
+    // with connect(2). After may_open's checks, and never EROFS.
+    if (n.type == FileType::Socket) {
+      record("type", n,
+             fmt::format("{} is a socket: open(2) fails with ENXIO; connect to it instead", n.path));
+      return fail(kNoDevice);
     }
     if ((want & kMayWrite) && n.type != FileType::Socket && n.type != FileType::Fifo &&
         n.type != FileType::CharDevice && n.type != FileType::BlockDevice && read_only(n.path)) {
@@ -503,11 +551,13 @@ class Decider {
           case Operation::Append: return open_existing(*target, kMayWrite, true, false);
           case Operation::Execute: return open_existing(*target, kMayExec, false, true);
           case Operation::Connect:
+            // unix_find_bsd (net/unix/af_unix.c): write permission on the
+            // node first, then whether it is a socket at all.
+            if (int e = inode_permission(*target, kMayWrite); e != 0) return fail(e);
             if (target->type != FileType::Socket) {
               record("type", *target, fmt::format("{} is not a socket", path));
-              return fail(err::kAccess);
+              return fail(kConnRefused);
             }
-            if (int e = inode_permission(*target, kMayWrite); e != 0) return fail(e);
             return granted();
           default: break;
         }
@@ -515,21 +565,33 @@ class Decider {
       }
       case Operation::Create: {
         if (int e = walk(path); e != 0) return e;
-        if (target) return open_existing(*target, kMayWrite, true, false);  // O_CREAT on an existing file opens it
         std::string parent = parent_path(path);
+        if (target) {
+          // O_CREAT on an existing node opens it (do_open): a directory is
+          // EISDIR, then may_create_in_sticky, then may_open as an append.
+          const FileNode& dir = *node(parent);
+          if (target->type != FileType::Directory && sticky_create_refused(dir, *target))
+            return fail(err::kAccess);
+          return open_existing(*target, kMayWrite, true, false);
+        }
         const FileNode* dir = node(parent);
         if (read_only(parent)) return fail(err::kReadOnly);
         if (int e = inode_permission(*dir, kMayWrite | kMayExec); e != 0) return fail(e);
         return granted();
       }
       case Operation::Delete: {
-        if (read_only(path)) return fail(err::kReadOnly);
+        // do_unlinkat / do_rmdir (fs/namei.c): the walk to the parent
+        // (search on every ancestor), then mnt_want_write on the parent's
+        // mount (EROFS), then the lookup of the entry (ENOENT), then
+        // may_delete, then the mount-point and emptiness checks.
         if (int e = walk(path); e != 0) return e;
+        std::string parent = parent_path(path);
+        if (read_only(parent)) return fail(err::kReadOnly);
         if (!target) {
           record_path("lookup", path, fmt::format("{} does not exist", path));
           return fail(err::kNoEnt);
         }
-        const FileNode& dir = *node(parent_path(path));
+        const FileNode& dir = *node(parent);
         if (int e = inode_permission(dir, kMayWrite | kMayExec); e != 0) return fail(e);
         if (dir.append_only) {
           record("flag", dir, "the directory's append-only flag forbids removing entries");
@@ -547,6 +609,18 @@ class Decider {
         if (target->append_only || target->immutable) {
           record("flag", *target, fmt::format("{} is {}", path, target->immutable ? "immutable" : "append-only"));
           return fail(err::kPerm);
+        }
+        // vfs_unlink / vfs_rmdir: a mount point is busy; then the file
+        // system refuses to remove a directory that still has entries.
+        if (const Mount* m = tree_.mount_of(path); m && m->path == path) {
+          record_path("mount", path,
+                      fmt::format("{} is a mount point: it cannot be removed while mounted", path),
+                      m->origin);
+          return fail(kBusy);
+        }
+        if (target->type == FileType::Directory && has_entries(path)) {
+          record("type", *target, fmt::format("{} is a directory that is not empty", path));
+          return fail(kNotEmpty);
         }
         return granted();
       }

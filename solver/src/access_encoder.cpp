@@ -165,6 +165,7 @@ z3::expr AccessEncoder::open_existing(const FileNode& n, uint8_t want, bool appe
   z3::expr ok = inode_permission(n, want);
   if ((want & kWrite) && n.append_only && !append) return ctx_.bool_val(false);
   if (exec && n.type != FileType::Regular) return ctx_.bool_val(false);
+  if (n.type == FileType::Socket) return ctx_.bool_val(false);  // ENXIO: sockets are connected to, not opened
   if ((want & kWrite) && (n.type == FileType::Regular || n.type == FileType::Directory || n.type == FileType::Symlink) &&
       read_only(n.path)) {
     return ctx_.bool_val(false);
@@ -198,8 +199,17 @@ z3::expr AccessEncoder::allowed(core::Operation op, const std::string& path, con
       if (!target || target->type != FileType::Socket) return ctx_.bool_val(false);
       return walked && inode_permission(*target, kWrite);
     case Operation::Create: {
-      if (target) return walked && open_existing(*target, kWrite, true, false);
       std::string parent = core::parent_path(path);
+      if (target) {
+        // As core's evaluator: may_create_in_sticky for sockets and devices.
+        const FileNode& dir = *node(parent, overrides);
+        bool guarded = target->type == FileType::Socket || target->type == FileType::CharDevice ||
+                       target->type == FileType::BlockDevice;
+        z3::expr ok = walked && open_existing(*target, kWrite, true, false);
+        if (guarded && (dir.mode & kSticky) && (dir.mode & 0002) && target->uid != dir.uid)
+          ok = ok && uid_is(target->uid);
+        return ok;
+      }
       if (read_only(parent)) return ctx_.bool_val(false);
       return walked && inode_permission(*node(parent, overrides), kWrite | kExec);
     }
