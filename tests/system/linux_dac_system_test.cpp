@@ -9,9 +9,11 @@
 // test and the kernel), immutable and append-only flags when the tmpfs takes
 // them, and a read-only bind mount of one subtree. The same tree, read back
 // from the kernel with lstat/getxattr/FS_IOC_GETFLAGS, becomes a
-// core::Policy. For each case the lab forks a process that takes the case's
-// identity (setgroups, setresgid, setresuid with PR_SET_KEEPCAPS, capset to
-// exactly the case's capabilities) and performs the operation for real:
+// core::Policy. For each case a small runner process (forked from the lab
+// before it allocates models and solvers, so that forking stays cheap)
+// forks a process that takes the case's identity (setgroups, setresgid,
+// setresuid with PR_SET_KEEPCAPS, capset to exactly the case's
+// capabilities) and performs the operation for real:
 //
 //   read     open(O_RDONLY)
 //   write    open(O_WRONLY)                      (no O_TRUNC)
@@ -1017,7 +1019,7 @@ class CaseMaker {
       if (m_.setgid.empty()) return false;
       const FileNode& dir = *m_.find(r_.pick(m_.setgid));
       c.who = identity();
-      c.who.caps = r_.chance(0.5) ? core::cap_bit(Capability::DacOverride) : 0;
+      c.who.caps = r_.chance(0.7) ? core::cap_bit(Capability::DacOverride) : 0;
       if (r_.chance(0.4)) c.who.uid = dir.uid;
       for (int i = 0; i < 20 && c.who.gid == dir.gid; ++i) c.who.gid = r_.pick(kGids);
       c.op = Operation::Create;
@@ -1285,7 +1287,8 @@ class Lab {
     return true;
   }
 
-  // The real ancestors of the temporary directory, as the kernel has them.
+  // The real ancestors of the temporary directory ("/tmp", "/"), as the
+  // kernel has them: the walk crosses them too.
   bool ancestors(std::vector<FileNode>& nodes) {
     for (std::string p = core::parent_path(dir_);; p = core::parent_path(p)) {
       FileNode n;
@@ -1293,9 +1296,7 @@ class Lab {
         harness(e);
         return false;
       }
-      n.access_acl = Acl{};  // not ours to vary; any ACL there is kept as read
-      if (auto e = get_acl(p, kAccessXattr, n.access_acl); !e.empty()) return harness(e), false;
-      nodes.push_back(n);
+      nodes.push_back(n);  // as the machine has it (owner, mode, any ACL or flags)
       if (p == "/") break;
     }
     return true;
