@@ -16,5 +16,15 @@ else
   build="$root/build"
   "$root/scripts/build.sh" "$build"
 fi
+# Microsoft's SARIF Multitool validates the SARIF output (tests/system/sarif.sh).
+multitool="$root/.cache/sarif-multitool"
+if [[ ! -x "$multitool/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool" ]] && command -v npm >/dev/null; then
+  mkdir -p "$multitool"
+  if npm install --prefix "$multitool" --no-audit --no-fund @microsoft/sarif-multitool-linux@5.7.0 >/dev/null 2>&1; then
+    chmod u+x "$multitool/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+  else
+    echo "could not install the SARIF Multitool; its test will be skipped" >&2
+  fi
+fi
 cd "$build"
 ctest --output-on-failure -j "$(nproc)"

@@ -10,9 +10,11 @@ namespace {
 
 using nlohmann::ordered_json;
 
-// RFC 3986: keep unreserved characters and `/`, percent-encode the rest.
+// RFC 3986: keep unreserved characters and `/`, percent-encode the rest. An
+// absolute path becomes a file:// URI (SARIF forbids relative references
+// that begin with a slash).
 std::string uri(const std::string& path) {
-  std::string out;
+  std::string out = !path.empty() && path[0] == '/' ? "file://" : "";
   for (unsigned char c : path) {
     if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
       out += char(c);
@@ -108,7 +110,7 @@ std::string render_sarif(const core::Report& report) {
     r["ruleIndex"] = ri;
     r["level"] = level_of(d.severity);
     r["message"] = {{"text", d.message + (d.help.empty() ? "" : " (" + d.help + ")")}};
-    r["locations"] = ordered_json::array({location(d.origin)});
+    if (auto l = location(d.origin); !l.is_null()) r["locations"] = ordered_json::array({l});
     if (!d.notes.empty()) {
       ordered_json related = ordered_json::array();
       int id = 0;
@@ -139,8 +141,7 @@ std::string render_sarif(const core::Report& report) {
     }
     std::string text = fmt::format("{}: {} — {}", res.text, core::verdict_name(res.verdict), res.reason);
     r["message"] = {{"text", text}};
-    ordered_json locations = ordered_json::array({location(res.origin)});
-    r["locations"] = std::move(locations);
+    if (auto l = location(res.origin); !l.is_null()) r["locations"] = ordered_json::array({l});
     ordered_json related = ordered_json::array();
     int id = 0;
     if (res.network) {
@@ -171,7 +172,7 @@ std::string render_sarif(const core::Report& report) {
     r["ruleIndex"] = ri;
     r["level"] = level_of(f.severity);
     r["message"] = {{"text", f.message + (f.fix.empty() ? "" : " Fix: " + f.fix)}};
-    r["locations"] = ordered_json::array({location(f.origin)});
+    if (auto l = location(f.origin); !l.is_null()) r["locations"] = ordered_json::array({l});
     ordered_json related = ordered_json::array();
     int id = 0;
     for (const auto& n : f.related) {
