@@ -416,9 +416,29 @@ void Binder::run_import(const ast::Import& imp, core::HostId host) {
     return;
   }
   diags_.append(result.diagnostics);
+  const size_t result_mounts = result.fragment.mounts.size();
   if (result.diagnostics.has_errors()) return;
   core::MergeOffsets off = core::merge(policy_, std::move(result.fragment));
   policy_.source_files.push_back(req.display_path);
+  // Host contents an importer leaves without a host (passwd, file
+  // snapshots, service units) belong to the host block that imports them.
+  bool orphans = false;
+  auto adopt = [&](auto& items, uint32_t first) {
+    for (size_t i = first; i < items.size(); ++i) {
+      if (items[i].host.valid()) continue;
+      if (host.valid()) items[i].host = host;
+      else orphans = true;
+    }
+  };
+  adopt(policy_.users, off.users);
+  adopt(policy_.groups, off.groups);
+  adopt(policy_.files, off.files);
+  adopt(policy_.services, off.services);
+  adopt(policy_.mounts, uint32_t(policy_.mounts.size() - result_mounts));
+  if (orphans) {
+    diags_.error(codes::kImportFailed, imp.origin,
+                 fmt::format("`{}` describes the contents of one host: import it inside a host block", imp.format));
+  }
   if (!imp.name) return;
   failed_imports_.erase(imp.name->text);
   auto& scope = imported_[imp.name->text];
