@@ -115,13 +115,13 @@ class Builder {
     for (const auto& [key, g] : inv_.groups) {
       core::FilterId id = security_group(g, nullptr, "");
       plain_groups_[key] = id;
-      primary(key, core::ObjectKind::Filter, id.value);
+      primary(key, core::ObjectKind::Filter, id.value, g.origin);
       aliases(g.aliases, core::ObjectKind::Filter, id.value);
       if (!g.name.empty()) alias(g.name, core::ObjectKind::Filter, id.value);
     }
     for (const auto& [key, n] : inv_.nacls) {
       core::FilterId id = nacl(n, nullptr, "", "");
-      primary(key, core::ObjectKind::Filter, id.value);
+      primary(key, core::ObjectKind::Filter, id.value, n.origin);
       aliases(n.aliases, core::ObjectKind::Filter, id.value);
     }
     for (const auto& ep : endpoints_) host(ep);
@@ -496,7 +496,12 @@ class Builder {
                     "no `describe-network-acls` output was imported, so the network ACL of `{}` "
                     "is unknown",
                     where);
-      warn_once("nacl:" + where, codes::kUnresolved, e.origin, why);
+      if (inv_.have_nacls) {
+        warn_once("nacl:" + where, codes::kUnresolved, e.origin, why);
+      } else {
+        warn_once("nacl:*", codes::kUnresolved, e.origin,
+                  "no `describe-network-acls` output was imported, so the network ACL of every subnet is unknown");
+      }
       std::string name = where + "/network-acl" + (restrict ? " (" + e.id + ")" : "");
       auto in = rule_set(name + " inbound", core::Combining::FirstMatch, e.origin);
       auto out = rule_set(name + " outbound", core::Combining::FirstMatch, e.origin);
@@ -547,7 +552,12 @@ class Builder {
                                   "no `describe-route-tables` output was imported, so the routes of `{}` are "
                                   "unknown",
                                   where);
-      warn_once("routes:" + where, codes::kUnresolved, e.origin, why);
+      if (inv_.have_route_tables) {
+        warn_once("routes:" + where, codes::kUnresolved, e.origin, why);
+      } else {
+        warn_once("routes:*", codes::kUnresolved, e.origin,
+                  "no `describe-route-tables` output was imported, so the routes of every subnet are unknown");
+      }
       rc.origin = e.origin;
       rc.inbound_private = vpc_ranges(e);  // the local route always exists
       AddressSet outside = AddressSet::any().subtract(rc.inbound_private);
@@ -749,7 +759,7 @@ class Builder {
     for (const auto& e : ep.enis) restrict.push_back(e.addresses());
 
     core::Layer reach{{reach_filter(ep)}, ep.origin};
-    primary(ep.id + "/routes", core::ObjectKind::Filter, reach.members[0].value);
+    primary(ep.id + "/routes", core::ObjectKind::Filter, reach.members[0].value, ep.origin);
     core::Layer acl{{}, ep.origin};
     core::Layer groups{{}, ep.origin};
     bool any_groups = false;
@@ -804,7 +814,7 @@ class Builder {
       }
     }
     core::HostId id = frag().add(std::move(h));
-    primary(ep.id, core::ObjectKind::Host, id.value);
+    primary(ep.id, core::ObjectKind::Host, id.value, ep.origin);
     if (!ep.name.empty()) alias(ep.name, core::ObjectKind::Host, id.value);
   }
 
@@ -817,7 +827,7 @@ class Builder {
     z.addresses = addrs;
     z.origin = origin;
     frag().zones.push_back(std::move(z));
-    primary(id, core::ObjectKind::Zone, uint32_t(frag().zones.size() - 1));
+    primary(id, core::ObjectKind::Zone, uint32_t(frag().zones.size() - 1), origin);
   }
 
   void zones() {
@@ -827,9 +837,9 @@ class Builder {
       if (pl.entries) zone(id, *pl.entries, pl.origin);
   }
 
-  void primary(const std::string& id, core::ObjectKind kind, uint32_t index) {
+  void primary(const std::string& id, core::ObjectKind kind, uint32_t index, const core::Origin& origin) {
     if (!primary_ids_.insert(id).second) {
-      diags().warning(codes::kInconsistent, core::Origin{},
+      diags().warning(codes::kInconsistent, origin,
                       fmt::format("two objects have the id `{}`; the first keeps it", id));
       return;
     }

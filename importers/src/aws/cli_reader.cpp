@@ -895,6 +895,23 @@ core::ImportResult import_cli(const core::ImportRequest& request) {
   return result;
 }
 
+core::ImportResult parse_cli(std::string_view text, const std::string& file) {
+  core::Diagnostics diags;
+  Inventory inv;
+  inv.source = "aws";
+  std::string decoded = decode_text(std::string(text));
+  if (auto json = parse_json(decoded, file, diags)) {
+    Reader reader(file, diags);
+    if (!read_cli_json(*json, reader, inv, file) && !diags.has_errors()) {
+      diags.error(codes::kNoInput, core::Origin::native_json(file, ""),
+                  "not the output of an `aws ec2 describe-...` command rampart reads");
+    }
+  }
+  core::ImportResult result = build(std::move(inv), std::move(diags));
+  locate_origins(decoded, file, result);
+  return result;
+}
+
 std::string decode_text(const std::string& text) {
   // PowerShell's `>` writes UTF-16LE with a byte order mark.
   if (text.size() >= 2 && static_cast<unsigned char>(text[0]) == 0xFF &&

@@ -2,6 +2,7 @@
 // The AWS CLI reader (cli_reader.cpp).
 
 #include <string>
+#include <string_view>
 
 #include "json_util.h"
 #include "model.h"
@@ -13,6 +14,9 @@ namespace rampart::importers::aws {
 // whether the document held any output rampart reads. `file_name` names
 // the prefix list of a `get-managed-prefix-list-entries` output.
 bool read_cli_json(const Json& root, Reader& reader, Inventory& inventory, const std::string& file_name);
+
+// One document in memory (what a folder import does for each file).
+core::ImportResult parse_cli(std::string_view text, const std::string& file);
 
 // `import aws.account "PATH"`: PATH is one JSON file or a folder of them.
 core::ImportResult import_cli(const core::ImportRequest& request);

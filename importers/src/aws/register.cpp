@@ -1,5 +1,6 @@
 #include "cli_reader.h"
 #include "families.h"
+#include "rampart/importers/aws.h"
 #include "terraform_reader.h"
 
 namespace rampart::importers {
@@ -41,6 +42,18 @@ void register_aws(Registry& r) {
   r.add(std::make_unique<TerraformPlanImporter>("terraform.plan", aws::PlanSide::After));
   r.add(std::make_unique<TerraformPlanImporter>("terraform.plan.after", aws::PlanSide::After));
   r.add(std::make_unique<TerraformPlanImporter>("terraform.plan.before", aws::PlanSide::Before));
+}
+
+}  // namespace rampart::importers
+
+namespace rampart::importers {
+
+core::ImportResult parse_aws_cli(std::string_view text, const std::string& file) {
+  return aws::parse_cli(text, file);
+}
+
+core::ImportResult parse_terraform_plan(std::string_view text, const std::string& file, bool before) {
+  return aws::parse_plan(text, file, before ? aws::PlanSide::Before : aws::PlanSide::After);
 }
 
 }  // namespace rampart::importers
