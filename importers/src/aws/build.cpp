@@ -499,8 +499,9 @@ class Builder {
       if (inv_.have_nacls) {
         warn_once("nacl:" + where, codes::kUnresolved, e.origin, why);
       } else {
-        warn_once("nacl:*", codes::kUnresolved, e.origin,
-                  "no `describe-network-acls` output was imported, so the network ACL of every subnet is unknown");
+        warn_once(
+            "nacl:*", codes::kUnresolved, e.origin,
+            "no `describe-network-acls` output was imported, so the network ACL of every subnet is unknown");
       }
       std::string name = where + "/network-acl" + (restrict ? " (" + e.id + ")" : "");
       auto in = rule_set(name + " inbound", core::Combining::FirstMatch, e.origin);
@@ -555,8 +556,9 @@ class Builder {
       if (inv_.have_route_tables) {
         warn_once("routes:" + where, codes::kUnresolved, e.origin, why);
       } else {
-        warn_once("routes:*", codes::kUnresolved, e.origin,
-                  "no `describe-route-tables` output was imported, so the routes of every subnet are unknown");
+        warn_once(
+            "routes:*", codes::kUnresolved, e.origin,
+            "no `describe-route-tables` output was imported, so the routes of every subnet are unknown");
       }
       rc.origin = e.origin;
       rc.inbound_private = vpc_ranges(e);  // the local route always exists

@@ -21,7 +21,7 @@ std::string tag_name(const Json& obj, const char* key = "Tags") {
   const Json* tags = Reader::member(obj, key);
   if (!tags || !tags->is_array()) return {};
   for (const auto& t : *tags) {
-    if (t.is_object() && t.value("Key", "") == "Name" && t.contains("Value") && t["Value"].is_string())
+    if (text_or(t, "Key") == "Name" && t.contains("Value") && t["Value"].is_string())
       return t["Value"].get<std::string>();
   }
   return {};
@@ -203,7 +203,7 @@ class CliReader {
       rule.services = *svc;
       rule.peer = std::move(peer);
       rule.origin = r_.at(pp);
-      rule.description = entry.is_object() ? entry.value("Description", "") : "";
+      rule.description = text_or(entry, "Description");
       g.rules.push_back(std::move(rule));
     };
     auto list = [&](const char* key, const char* shape, auto&& each) {

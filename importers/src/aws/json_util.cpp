@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <map>
+#include <tuple>
 
 #include "known_keys.h"
 
@@ -259,6 +260,21 @@ std::optional<Json> parse_json(std::string_view text, const std::string& file, c
     diags.error(codes::kMalformedJson, core::Origin::native_line(file, line, col),
                 fmt::format("malformed JSON: {}", message));
     return std::nullopt;
+  } catch (const Json::exception& e) {
+    // e.g. "number overflow parsing '1E400'": point at the number when it can be found.
+    std::string what = e.what();
+    auto close = what.find("] ");
+    std::string message = close == std::string::npos ? what : what.substr(close + 2);
+    uint32_t line = 1, col = 1;
+    auto q1 = message.find('\'');
+    auto q2 = q1 == std::string::npos ? std::string::npos : message.find('\'', q1 + 1);
+    if (q2 != std::string::npos) {
+      auto at = text.find(message.substr(q1 + 1, q2 - q1 - 1));
+      if (at != std::string_view::npos) std::tie(line, col) = line_column(text, at);
+    }
+    diags.error(codes::kMalformedJson, core::Origin::native_line(file, line, col),
+                fmt::format("malformed JSON: {}", message));
+    return std::nullopt;
   }
 }
 
@@ -409,6 +425,13 @@ const Json* Reader::array(const Json& obj, const std::string& pointer, std::stri
     return nullptr;
   }
   return v;
+}
+
+std::string text_or(const Json& obj, std::string_view key, const std::string& fallback) {
+  if (!obj.is_object()) return fallback;
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_string()) return fallback;
+  return it->get<std::string>();
 }
 
 unsigned cidr_prefix(std::string_view text) {

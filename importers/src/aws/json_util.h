@@ -90,6 +90,9 @@ class Reader {
   core::Diagnostics& diags_;
 };
 
+// A string member, or `fallback` when absent or not a string (never throws).
+std::string text_or(const Json& obj, std::string_view key, const std::string& fallback = "");
+
 // "10.0.0.0/16" -> its prefix length (0 when there is none: one address).
 unsigned cidr_prefix(std::string_view text);
 

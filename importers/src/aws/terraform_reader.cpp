@@ -208,7 +208,7 @@ class PlanReader {
       for (size_t i = 0; i < rs->size(); ++i) {
         const Json& res = (*rs)[i];
         std::string rp = pointer_index(pointer_child(p, "resources"), i);
-        if (!res.is_object() || res.value("mode", "managed") != "managed") continue;
+        if (!res.is_object() || text_or(res, "mode", "managed") != "managed") continue;
         add_resource(res, rp, Reader::member(res, "values"), nullptr, pointer_child(rp, "values"));
       }
     }
@@ -221,7 +221,7 @@ class PlanReader {
   void change(const Json& c, const std::string& p) {
     if (!r_.is_object(c, p, "a resource change")) return;
     r_.check_keys(c, p, kChangeKeys, "a resource change");
-    if (c.value("mode", "managed") != "managed") return;
+    if (text_or(c, "mode", "managed") != "managed") return;
     if (Reader::member(c, "deposed")) return;  // a deposed object is on its way out
     const Json* ch = Reader::member(c, "change");
     std::string cp = pointer_child(p, "change");
