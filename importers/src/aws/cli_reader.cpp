@@ -716,7 +716,10 @@ class CliReader {
       else if (g->rfind("vgw-", 0) == 0)
         rt.target = RouteTarget::VpnGateway;
       else if (g->rfind("vpce-", 0) == 0)
-        rt.target = RouteTarget::Endpoint;
+        // A gateway endpoint (S3, DynamoDB) is routed to by prefix list; a
+        // CIDR route to an endpoint goes through a Gateway Load Balancer
+        // endpoint: an inspection appliance.
+        rt.target = rt.prefix_list.empty() ? RouteTarget::Appliance : RouteTarget::Endpoint;
       else
         rt.target = RouteTarget::Other;
     } else if (auto n = id("NatGatewayId")) {

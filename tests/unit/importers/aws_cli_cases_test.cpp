@@ -330,6 +330,24 @@ TEST(AwsCliCases, ApplianceRouteIsUnknown) {
   EXPECT_NE(dump(r.diagnostics).find("RP3107"), std::string::npos);
 }
 
+TEST(AwsCliCases, GatewayLoadBalancerEndpointRouteIsUnknown) {
+  Account a;
+  a.groups = std::string("[") + kOpenGroup + "]";
+  a.acls = std::string("[") + kAllowAllAcl + "]";
+  // 0.0.0.0/0 through an inspection endpoint (a CIDR route to vpce-); the
+  // S3 prefix list through a gateway endpoint.
+  a.routes = routes(R"(, {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "vpce-inspect"},
+                        {"DestinationPrefixListId": "pl-s3", "GatewayId": "vpce-s3"})");
+  a.enis = "[" +
+           eni("eni-a", "i-1", "subnet-a", "10.0.1.5", "sg-open",
+               R"(, "Association": {"PublicIp": "192.0.2.10"})") +
+           "]";
+  auto r = a.import();
+  auto h = host(r, "i-1");
+  EXPECT_EQ(admits(r.fragment, h, packet("tcp", "8.8.8.8", 40000, "192.0.2.10", 22)), Admission::Maybe);
+  EXPECT_EQ(admits(r.fragment, h, packet("tcp", "8.8.8.8", 40000, "10.0.1.5", 22)), Admission::Maybe);
+}
+
 TEST(AwsCliCases, GroupReferenceWithoutInterfacesIsUnknownBeyondKnownMembers) {
   // Only describe-instances: the instance's address is a certain member of
   // sg-app, every other address only perhaps (Lambda, RDS ... interfaces
