@@ -109,6 +109,10 @@ bool and_address(core::AddressMatch& into, const core::AddressMatch& b, Conj& ou
   core::AddressMatch keep = into, dropped = b;
   if (!into.symbols.empty() && b.symbols.empty()) std::swap(keep, dropped);
   std::string name = fmt::format("{}: {} address {}", cx.origin.to_string(), field, symbols_text(dropped));
+  cx.rs->diagnostics.warning(codes::kUnknown, cx.origin,
+                             fmt::format("the {} address {} is combined with another condition on the same "
+                                         "address, which rampart cannot express: that part is unknown",
+                                         field, symbols_text(dropped)));
   out.m.unknowns.push_back(cx.rs->condition(
       name,
       fmt::format("the {} address is {} (a set a host binds, here combined with another address condition)",
@@ -116,6 +120,67 @@ bool and_address(core::AddressMatch& into, const core::AddressMatch& b, Conj& ou
       cx.origin));
   into = keep;
   return !(into.symbols.empty() && effective(into).empty());
+}
+
+bool is_wild(const std::string& n) {
+  return !n.empty() && n.back() == '+';
+}
+
+// Does every name `b` matches also match `a`?
+bool covers_name(const std::string& a, const std::string& b) {
+  if (!is_wild(a)) return a == b;
+  std::string pa = a.substr(0, a.size() - 1);
+  std::string pb = is_wild(b) ? b.substr(0, b.size() - 1) : b;
+  return pb.compare(0, pa.size(), pa) == 0;
+}
+// Do `a` and `b` match some name in common?
+bool overlaps_name(const std::string& a, const std::string& b) {
+  return covers_name(a, b) || covers_name(b, a);
+}
+
+// The conjunction of two interface conditions on one side, when one
+// InterfaceMatch can say it.
+std::optional<core::InterfaceMatch> and_iface(const core::InterfaceMatch& a, const core::InterfaceMatch& b) {
+  if (a.is_any()) return b;
+  if (b.is_any()) return a;
+  core::InterfaceMatch out;
+  if (a.negated && b.negated) {
+    out = a;
+    for (const auto& n : b.names) {
+      if (std::find(out.names.begin(), out.names.end(), n) == out.names.end()) out.names.push_back(n);
+    }
+    return out;
+  }
+  if (!a.negated && !b.negated) {
+    for (const auto& x : a.names) {
+      for (const auto& y : b.names) {
+        if (covers_name(x, y))
+          out.names.push_back(y);
+        else if (covers_name(y, x))
+          out.names.push_back(x);
+      }
+    }
+    std::sort(out.names.begin(), out.names.end());
+    out.names.erase(std::unique(out.names.begin(), out.names.end()), out.names.end());
+    if (out.names.empty()) out.names.push_back("");  // matches no real interface
+    return out;
+  }
+  const core::InterfaceMatch& pos = a.negated ? b : a;
+  const core::InterfaceMatch& neg = a.negated ? a : b;
+  for (const auto& x : pos.names) {
+    bool removed = false, partial = false;
+    for (const auto& y : neg.names) {
+      if (covers_name(y, x))
+        removed = true;
+      else if (overlaps_name(x, y))
+        partial = true;
+    }
+    if (removed) continue;
+    if (partial) return std::nullopt;  // `eth+` but not `eth0`
+    out.names.push_back(x);
+  }
+  if (out.names.empty()) out.names.push_back("");
+  return out;
 }
 
 }  // namespace
@@ -165,13 +230,18 @@ std::optional<Conj> intersect(const Conj& a, const Conj& b, const ConjContext& c
   for (auto [mine, theirs, which] : {std::tuple{&out.m.in_interface, &b.m.in_interface, "in"},
                                      std::tuple{&out.m.out_interface, &b.m.out_interface, "out"}}) {
     if (theirs->is_any() || *mine == *theirs) continue;
-    if (mine->is_any()) {
-      *mine = *theirs;
+    if (auto both = and_iface(*mine, *theirs)) {
+      *mine = *both;
       continue;
     }
     // Two interface lists on one side: the second becomes unknown.
     std::string text = fmt::format("{} interface {}{}", which, theirs->negated ? "not " : "",
                                    fmt::join(theirs->names, " or "));
+    cx.rs->diagnostics.warning(
+        codes::kUnknown, cx.origin,
+        fmt::format("two conditions on the {} interface, which rampart cannot combine: `{}` "
+                    "is unknown",
+                    which, text));
     out.m.unknowns.push_back(cx.rs->condition(fmt::format("{}: {}", cx.origin.to_string(), text),
                                               fmt::format("the {} (with another interface condition)", text),
                                               cx.origin));

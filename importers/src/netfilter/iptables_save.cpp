@@ -1156,6 +1156,15 @@ class Parser {
     // Unknown matches: each a condition of its own.
     std::vector<std::string> unknown_texts;
     for (const auto& part : rp.unknown_parts) {
+      // `-m recent --set` adds the source to a list and always matches
+      // (`! --set` never does); only the checks (--rcheck, --update,
+      // --remove) depend on what came before.
+      if (part.rfind("-m recent", 0) == 0 && part.find("--set") != std::string::npos &&
+          part.find("--rcheck") == std::string::npos && part.find("--update") == std::string::npos &&
+          part.find("--remove") == std::string::npos) {
+        if (part.find("! --set") != std::string::npos) rp.alts.clear();
+        continue;
+      }
       core::ConditionId c =
           rs_.condition(fmt::format("{}: {}", r.origin.to_string(), part),
                         fmt::format("`{}`: rampart does not model this match", part), r.origin);

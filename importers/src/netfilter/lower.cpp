@@ -747,65 +747,46 @@ class Lowerer {
     return {c};
   }
 
+  // The type of an address, as the kernel's routing tables give it (addrtype,
+  // fib ... type), on the packets rampart knows:
+  //  - the destination on the input path and the source on the output path
+  //    are this host's: LOCAL;
+  //  - the source on the input path and the destination on the output path
+  //    are this host's exactly when the packet goes through `lo` (the local
+  //    path), else a remote address: multicast and 255.255.255.255 by their
+  //    address, anything else UNICAST;
+  //  - on the forward path neither end is this host's: multicast and
+  //    255.255.255.255 by their address, anything else UNICAST.
   std::vector<Conj> addrtype_alts(const AddrType& at, Path path) {
     using namespace addrtype;
     uint16_t T = at.negated ? uint16_t(kAll & ~at.types) : at.types;
-    const char* field = at.source ? "source" : "destination";
     auto restrict_to = [&](const AddressSet& s) {
       return at.source ? conj_src(AddressMatch::of(s)) : conj_dst(AddressMatch::of(s));
     };
-    auto cond = [&]() {
-      return rs_.condition(
-          fmt::format("{}: {} address type on the {} path", cx_.origin.to_string(), field, path_name(path)),
-          fmt::format("the {} address's type (`{}`) on the {} path, which depends on the host's "
-                      "routes and subnets",
-                      field, cx_.rule_text, path_name(path)),
-          cx_.origin);
-    };
     bool local_only = (path == Path::Input && !at.source) || (path == Path::Output && at.source);
-    if (local_only) {
-      // A packet on the input path is for this host; one on the output path
-      // is from it: that address is LOCAL.
-      return (T & kLocal) ? std::vector<Conj>{Conj{}} : std::vector<Conj>{};
-    }
+    if (local_only) return (T & kLocal) ? std::vector<Conj>{Conj{}} : std::vector<Conj>{};
     if (T == kAll) return {Conj{}};
     if (T == 0) return {};
+    AddressSet special = multicast().unite(limited_broadcast());
+    std::vector<Conj> remote;
+    if (T & kMulticast) remote.push_back(restrict_to(multicast()));
+    if (T & kBroadcast) remote.push_back(restrict_to(limited_broadcast()));
+    if (T & kUnicast) remote.push_back(restrict_to(special.complement()));
+    if (path == Path::Forward) return remote;
+    // Through lo or not: the packet's in interface on the input path, its out
+    // interface on the output path.
+    bool in = path == Path::Input;
+    core::InterfaceMatch lo;
+    lo.names = {"lo"};
     std::vector<Conj> out;
-    AddressSet rest = multicast().unite(limited_broadcast());
-    if (path == Path::Forward) {
-      // Forwarded packets are neither from nor to this host.
-      if (T & kMulticast) out.push_back(restrict_to(multicast()));
-      if (T & kBroadcast) out.push_back(restrict_to(limited_broadcast()));
-      uint16_t possible = uint16_t(kAll & ~(kLocal | kMulticast));
-      AddressSet others = rest.complement();
-      if ((T & possible) == possible)
-        out.push_back(restrict_to(others));
-      else if (T & possible) {
-        Conj c = restrict_to(others);
-        c.m.unknowns.push_back(cond());
-        out.push_back(c);
-      }
-      return out;
+    if (T & kLocal) {
+      Conj c;
+      (in ? c.m.in_interface : c.m.out_interface) = lo;
+      out.push_back(c);
     }
-    // The source on the input path, the destination on the output path:
-    // loopback and this host's own addresses are LOCAL.
-    if (T == kLocal || T == uint16_t(kAll & ~kLocal)) {
-      AddressMatch m;
-      m.set = loopback();
-      m.symbols = {"LOCAL"};
-      m.negated = T != kLocal;
-      return {at.source ? conj_src(m) : conj_dst(m)};
-    }
-    if (T & kLocal) out.push_back(restrict_to(loopback()));
-    if (T & kMulticast) out.push_back(restrict_to(multicast()));
-    if (T & kBroadcast) out.push_back(restrict_to(limited_broadcast()));
-    AddressSet others = rest.unite(loopback()).complement();
-    uint16_t possible = uint16_t(kAll & ~kMulticast);
-    if ((T & possible) == possible)
-      out.push_back(restrict_to(others));
-    else if (T & possible) {
-      Conj c = restrict_to(others);
-      c.m.unknowns.push_back(cond());
+    lo.negated = true;
+    for (auto& c : remote) {
+      (in ? c.m.in_interface : c.m.out_interface) = lo;
       out.push_back(c);
     }
     return out;

@@ -254,9 +254,19 @@ COMMIT
   EXPECT_EQ(h.out(udp(kHost, "224.0.0.251", 5353)), "deny");
   EXPECT_EQ(h.out(udp(kHost, "8.8.8.8", 5353)), "allow");
   EXPECT_EQ(h.out(tcp(kHost, "8.8.8.8", 10)), "deny");  // from a local address, always
-  // Whether 8.8.8.8 is local depends on the host: the symbol LOCAL, unbound.
-  EXPECT_EQ(h.out(tcp(kHost, "8.8.8.8", 9)), "unknown");
-  EXPECT_EQ(h.out(tcp(kHost, "127.0.0.1", 9)), "deny");
+  // A destination is local exactly when the packet leaves through lo.
+  EXPECT_EQ(h.out(tcp(kHost, "8.8.8.8", 9)), "allow");
+  Harness unknown_iface(v4(R"(*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -s 192.168.0.0/16 -m addrtype --src-type LOCAL -j DROP
+COMMIT
+)"),
+                        "filter", {{"x", ""}});
+  // The host's address has no interface, so whether the packet came through lo is unknown.
+  EXPECT_EQ(unknown_iface.in(tcp("192.168.1.1", kHost, 22)), "unknown");
+  EXPECT_EQ(unknown_iface.in(tcp("10.1.1.1", kHost, 22)), "allow");
 }
 
 TEST(NetfilterIptables, UnknownMatchesAreReportedAndUnknown) {
