@@ -11,6 +11,7 @@ packages=(
   libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libsepol-dev
+  libhivex-dev
 )
 if [[ "${RAMPART_DEPS_EXTRA:-}" != "" ]]; then
   read -r -a extra <<< "$RAMPART_DEPS_EXTRA"
