@@ -47,13 +47,8 @@ class NetshParser {
         profile_line(line);
         continue;
       }
-      if (mode_ != Mode::Rule) {
-        if (line == "Logging:") continue;
-        diags_.error(codes::kSyntax, at(),
-                     fmt::format("expected `Rule Name:` or a profile header; got `{}`",
-                                 std::string(line.substr(0, 60))));
-        continue;
-      }
+      // Outside a block: a preamble such as chcp's `Active code page: 437`.
+      if (mode_ != Mode::Rule) continue;
       rule_line(raw, line);
     }
     finish_rule();
@@ -77,8 +72,11 @@ class NetshParser {
     o.line = rule_line_;
     return o;
   }
+  // At the line being read, or in finish_rule the line of the field read.
   void bad(const std::string& message) {
-    diags_.error(codes::kBadRule, rule_at(), fmt::format("line {}: {}", line_, message));
+    core::Origin o = rule_at();
+    o.line = line_;
+    diags_.error(codes::kBadRule, o, message);
     rule_ok_ = false;
   }
 
@@ -150,6 +148,7 @@ class NetshParser {
     rule_line_ = line_;
     rule_ok_ = true;
     fields_.clear();
+    field_lines_.clear();
     icmp_rows_ = false;
     last_field_.clear();
   }
@@ -201,6 +200,7 @@ class NetshParser {
       return;
     }
     fields_[label] = value;
+    field_lines_[label] = line_;
     last_field_ = label;
     if (label == "Protocol" && (value == "ICMPv4" || value == "ICMPv6")) icmp_rows_ = true;
   }
@@ -217,9 +217,15 @@ class NetshParser {
     return out;
   }
 
-  std::string get(const char* label) const {
+  // A field's value; errors about it are then located at its line.
+  std::string get(const char* label) {
     auto it = fields_.find(label);
-    return it == fields_.end() ? std::string() : it->second;
+    if (it == fields_.end()) {
+      line_ = rule_line_;
+      return {};
+    }
+    line_ = field_lines_[label];
+    return it->second;
   }
 
   void finish_rule() {
@@ -399,6 +405,7 @@ class NetshParser {
   WinRule rule_;
   bool rule_ok_ = true, saw_rule_ = false, icmp_rows_ = false;
   std::map<std::string, std::string> fields_;
+  std::map<std::string, uint32_t> field_lines_;
   std::string last_field_;
 };
 

@@ -540,11 +540,17 @@ core::ImportResult parse_powershell(std::string_view bytes, const std::string& f
             fmt::format("this row has {} cells; the header has {}", row.cells.size(), header.cells.size()));
         continue;
       }
-      Record r;
-      r.origin = core::Origin::native_line(file, row.line);
+      // Every cell is located at the row's line and the rule's id.
+      std::string id;
       for (size_t c = 0; c < row.cells.size(); ++c) {
-        add_cell(r, header.cells[c], row.cells[c], core::Origin::native_line(file, row.line, 0));
+        if (iequals(header.cells[c], "Name") || (id.empty() && iequals(header.cells[c], "DisplayName"))) {
+          id = row.cells[c];
+        }
       }
+      Record r;
+      r.origin = id.empty() ? core::Origin::native_line(file, row.line) : core::Origin::native_rule(file, id);
+      r.origin.line = row.line;
+      for (size_t c = 0; c < row.cells.size(); ++c) add_cell(r, header.cells[c], row.cells[c], r.origin);
       if (auto w = reader.rule(r)) {
         w->origin.line = row.line;
         in.rules.push_back(std::move(*w));

@@ -18,7 +18,6 @@ bool StoreCollector::key(const std::string& path) {
   while (!l.empty() && l.back() == '\\') l.pop_back();
   auto slash = l.rfind('\\');
   std::string last = slash == std::string::npos ? l : l.substr(slash + 1);
-  std::string parent = slash == std::string::npos ? std::string() : l.substr(0, slash);
   Key k;
   // SOFTWARE\Policies\Microsoft\WindowsFirewall is the Group Policy store
   // (MS-GPFAS 2.2); SYSTEM\...\SharedAccess\Parameters\FirewallPolicy the
@@ -37,9 +36,6 @@ bool StoreCollector::key(const std::string& path) {
     k.role = Role::Public;
   else
     return false;
-  // Profile keys only directly below a firewall store, not e.g. under
-  // ...\Parameters\FirewallPolicy\RestrictedServices.
-  if (k.role != Role::Rules && parent.find("firewall") == std::string::npos && !parent.empty()) return false;
   if (k.group_policy && (k.role == Role::Private || k.role == Role::Public)) gp_private_or_public_ = true;
   current_ = k;
   any_key_ = true;
