@@ -193,9 +193,11 @@ std::vector<ServiceInfo> sc_services(std::string_view text, const std::string& f
   return out;
 }
 
+// JSON starts with `{` or `[`; `sc qc` output starts with `[SC] ...`.
 bool is_json(std::string_view text) {
   std::string_view t = trim(text);
-  return !t.empty() && (t.front() == '[' || t.front() == '{');
+  if (t.empty() || istarts_with(t, "[SC]")) return false;
+  return t.front() == '[' || t.front() == '{';
 }
 
 // `0.0.0.0`, `::`, an address; IPv6 may come in brackets, with a zone.
