@@ -620,8 +620,12 @@ class Builder {
           rule.match.services = services(r, lp.ports, rp.ports);
           rule.match.src = r.inbound ? addr.remote : addr.local;
           rule.match.dst = r.inbound ? addr.local : addr.remote;
-          if (!r.program.empty())
+          // The kernel answers ICMP and other protocols without ports: for
+          // them `App=System` always holds (there is no listener to ask).
+          bool kernel = r.program == "System" && r.protocol && !core::has_ports(*r.protocol);
+          if (!r.program.empty() && !kernel) {
             rule.match.attributes.push_back(core::AttributeMatch{"program", {r.program}, false});
+          }
           if (r.service == "*") {
             rule.match.attributes.push_back(core::AttributeMatch{"service", {}, true});
           } else if (!r.service.empty()) {
