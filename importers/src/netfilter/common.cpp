@@ -306,6 +306,18 @@ Conj conj_addrtype(AddrType t) {
 
 // ---- values ----------------------------------------------------------------
 
+core::AddressSet unite_all(std::vector<core::AddressSet> sets) {
+  if (sets.empty()) return {};
+  while (sets.size() > 1) {
+    std::vector<core::AddressSet> next;
+    next.reserve(sets.size() / 2 + 1);
+    for (size_t i = 0; i + 1 < sets.size(); i += 2) next.push_back(sets[i].unite(sets[i + 1]));
+    if (sets.size() % 2) next.push_back(std::move(sets.back()));
+    sets = std::move(next);
+  }
+  return std::move(sets[0]);
+}
+
 std::optional<uint64_t> parse_number(std::string_view s, uint64_t max) {
   uint64_t v = 0;
   int base = 10;

@@ -170,15 +170,15 @@ struct SetEval {
 
   // A one-dimensional address set: its members, nomatch entries taken out.
   std::optional<core::AddressSet> addresses(const IpSet& s) {
-    core::AddressSet in, out;
+    std::vector<core::AddressSet> in, out;
     for (const auto& m : s.members) {
       if (m.parts.size() != 1) return std::nullopt;
       std::string err;
       auto a = parse_address(m.parts[0], s.family, err);
       if (!a) return std::nullopt;
-      (m.nomatch ? out : in) = (m.nomatch ? out : in).unite(*a);
+      (m.nomatch ? out : in).push_back(std::move(*a));
     }
-    return in.subtract(out);
+    return unite_all(std::move(in)).subtract(unite_all(std::move(out)));
   }
 
   std::optional<std::vector<Conj>> eval(const IpSet& s, const std::vector<std::string>& flags) {
@@ -205,11 +205,17 @@ struct SetEval {
       auto m = core::AddressMatch::of(*a);
       return std::vector<Conj>{flags[0] == "src" ? conj_src(m) : conj_dst(m)};
     }
-    // Several dimensions: one alternative per member.
+    // Several dimensions: one alternative per member; members that differ
+    // only in their one address are grouped into one alternative.
+    size_t addr_dims = size_t(
+        std::count_if(d.begin(), d.end(), [](const std::string& x) { return x == "ip" || x == "net"; }));
+    std::map<std::vector<std::string>, std::vector<core::AddressSet>> groups;
     std::vector<Conj> out;
     for (const auto& mem : s.members) {
       if (mem.nomatch || mem.parts.size() != d.size()) return std::nullopt;
       Conj c;
+      std::vector<std::string> rest;
+      std::optional<core::AddressSet> address;
       for (size_t i = 0; i < d.size(); ++i) {
         bool src = flags[i] == "src";
         Conj part;
@@ -217,13 +223,45 @@ struct SetEval {
           std::string err;
           auto a = parse_address(mem.parts[i], s.family, err);
           if (!a) return std::nullopt;
+          if (addr_dims == 1) {
+            address = *a;
+            continue;
+          }
           part = src ? conj_src(core::AddressMatch::of(*a)) : conj_dst(core::AddressMatch::of(*a));
         } else if (d[i] == "port") {
           auto svc = port_part(mem.parts[i], src, s.family);
           if (!svc) return std::nullopt;
           part = conj_services(core::ServiceSet::of(*svc));
+          rest.push_back(mem.parts[i]);
         } else {
           return std::nullopt;  // mac, iface, mark: not modelled
+        }
+        auto next = intersect(c, part, cx);
+        if (!next) {
+          c.m.services = core::ServiceSet::none();
+          break;
+        }
+        c = std::move(*next);
+      }
+      if (c.m.services.empty()) continue;
+      if (address) {
+        groups[rest].push_back(*address);
+        continue;
+      }
+      out.push_back(std::move(c));
+      if (out.size() > 4096) return std::nullopt;
+    }
+    for (auto& [rest, addrs] : groups) {
+      // Rebuild the group's alternative: its address union and its other parts.
+      Conj c;
+      for (size_t i = 0, r = 0; i < d.size(); ++i) {
+        bool src = flags[i] == "src";
+        Conj part;
+        if (d[i] == "ip" || d[i] == "net") {
+          core::AddressMatch m = core::AddressMatch::of(unite_all(addrs));
+          part = src ? conj_src(m) : conj_dst(m);
+        } else {
+          part = conj_services(core::ServiceSet::of(*port_part(rest[r++], src, s.family)));
         }
         auto next = intersect(c, part, cx);
         if (!next) {
@@ -357,7 +395,7 @@ void parse_ipassmt(std::string_view text, const std::string& file, Ruleset& rs) 
       return;
     }
     ++k;
-    core::AddressSet set;
+    std::vector<core::AddressSet> items;
     bool v4 = false, v6 = false;
     while (k < toks.size() && toks[k].text != "]") {
       if (toks[k].text == ",") {
@@ -372,9 +410,10 @@ void parse_ipassmt(std::string_view text, const std::string& file, Ruleset& rs) 
       }
       v4 |= !a->only(core::Family::V4).empty();
       v6 |= !a->only(core::Family::V6).empty();
-      set = set.unite(*a);
+      items.push_back(std::move(*a));
       ++k;
     }
+    core::AddressSet set = unite_all(std::move(items));
     if (k >= toks.size()) {
       err(name, "the list is not closed with `]`");
       return;

@@ -724,7 +724,7 @@ class Parser {
     if (opt == "-s" || opt == "--source" || opt == "--src" || opt == "-d" || opt == "--destination" ||
         opt == "--dst") {
       bool src = opt == "-s" || opt == "--source" || opt == "--src";
-      core::AddressSet set;
+      std::vector<core::AddressSet> items;
       size_t pos = 0;
       const std::string& s = *v;
       while (pos <= s.size()) {
@@ -737,11 +737,11 @@ class Parser {
           rp.ok = false;
           return;
         }
-        set = set.unite(*a);
+        items.push_back(std::move(*a));
         if (comma == std::string::npos) break;
         pos = comma + 1;
       }
-      core::AddressMatch m = core::AddressMatch::of(set);
+      core::AddressMatch m = core::AddressMatch::of(unite_all(std::move(items)));
       m.negated = neg;
       add(rp, src ? conj_src(m) : conj_dst(m), text);
       return;

@@ -180,6 +180,8 @@ Conj conj_addrtype(AddrType t);
 // ---- shared parsing helpers --------------------------------------------------
 
 std::optional<uint64_t> parse_number(std::string_view s, uint64_t max);  // decimal or 0x hex
+// The union of many sets, pairwise (n log n rather than n^2).
+core::AddressSet unite_all(std::vector<core::AddressSet> sets);
 // An address, CIDR (host bits allowed, as netfilter masks them), dotted mask
 // or range; of `family` when given.
 std::optional<core::AddressSet> parse_address(std::string_view text, std::optional<core::Family> family,

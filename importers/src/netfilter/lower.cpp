@@ -19,10 +19,6 @@ using core::AddressMatch;
 using core::AddressSet;
 using core::Origin;
 
-const AddressSet& loopback() {
-  static const AddressSet s = AddressSet::loopback();
-  return s;
-}
 const AddressSet& multicast() {
   static const AddressSet s = AddressSet::parse("224.0.0.0/4").set->unite(*AddressSet::parse("ff00::/8").set);
   return s;
@@ -76,7 +72,9 @@ class InterfaceRegions {
 
   // For the interfaces `matched` (indices into names()): where the packet
   // certainly is on one of them, and where it may be.
-  void regions(const std::vector<bool>& matched, bool negated, AddressSet& on, AddressSet& maybe) const {
+  void regions(const std::vector<bool>& matched, bool negated, AddressSet& on_out,
+               AddressSet& maybe_out) const {
+    std::vector<AddressSet> on, maybe;
     for (const auto& p : pieces_) {
       bool any = false, all = true;
       for (size_t w : p.winners) {
@@ -85,16 +83,18 @@ class InterfaceRegions {
       }
       AddressSet piece = p.set;
       if (p.winners.empty()) {
-        maybe = maybe.unite(piece);
+        maybe.push_back(std::move(piece));
         continue;
       }
       bool yes = negated ? !any : all;
       bool unsure = any && !all;
       if (unsure)
-        maybe = maybe.unite(piece);
+        maybe.push_back(std::move(piece));
       else if (yes)
-        on = on.unite(piece);
+        on.push_back(std::move(piece));
     }
+    on_out = unite_all(std::move(on));
+    maybe_out = unite_all(std::move(maybe));
   }
 
  private:
@@ -848,7 +848,7 @@ class Lowerer {
   void zones(core::ImportResult& out) {
     for (const auto& [name, set] : rs_.ipsets) {
       if (set.type != "hash:ip" && set.type != "hash:net" && set.type != "bitmap:ip") continue;
-      AddressSet in, ex;
+      std::vector<AddressSet> in, ex;
       bool ok = true;
       for (const auto& m : set.members) {
         std::string err;
@@ -857,12 +857,12 @@ class Lowerer {
           ok = false;
           break;
         }
-        (m.nomatch ? ex : in) = (m.nomatch ? ex : in).unite(*a);
+        (m.nomatch ? ex : in).push_back(std::move(*a));
       }
       if (!ok) continue;
       core::Zone z;
       z.name = "ipset:" + name;
-      z.addresses = in.subtract(ex);
+      z.addresses = unite_all(std::move(in)).subtract(unite_all(std::move(ex)));
       z.origin = set.origin;
       rs_.fragment.zones.push_back(z);
       out.objects.push_back(

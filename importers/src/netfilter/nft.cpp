@@ -1148,13 +1148,14 @@ class Parser {
     switch (s.kind) {
       case Kind::Addr4:
       case Kind::Addr6: {
-        core::AddressSet set;
+        std::vector<core::AddressSet> items;
         for (const auto& w : words) {
           std::string err;
           auto a = parse_address(w, s.kind == Kind::Addr4 ? core::Family::V4 : core::Family::V6, err);
           if (!a) return bad(w);
-          set = set.unite(*a);
+          items.push_back(std::move(*a));
         }
+        core::AddressSet set = unite_all(std::move(items));
         if (op == "<" || op == ">" || op == "<=" || op == ">=") {
           unknown = true;
           return std::nullopt;
