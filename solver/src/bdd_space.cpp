@@ -69,7 +69,7 @@ bdd BddSpace::range(size_t field, core::u128 lo, core::u128 hi, core::Family fam
     bdd x = bdd_ithvar(base + i);
     bool lo_bit = (lo >> (n - 1 - i)) & 1, hi_bit = (hi >> (n - 1 - i)) & 1;
     ge = lo_bit ? (x & ge) : (x | ge);
-    le = hi_bit ? (!x | le) : (!x & le);
+    le = hi_bit ? ((!x) | le) : ((!x) & le);
   }
   return ge & le;
 }

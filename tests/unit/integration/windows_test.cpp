@@ -225,6 +225,51 @@ TEST(WindowsIntegration, ShieldedPublicAndGroupPolicyDomain) {
   EXPECT_EQ(ask(dom, "not reach any -> pc tcp/8080").verdict, core::Verdict::Holds);
 }
 
+// ---- precedence with an authenticated bypass ----------------------------------
+
+TEST(WindowsIntegration, BypassSourcesAreAdmittedOnlyUnderTheirCondition) {
+  // tests/golden/cases/windows_precedence.rampart: allow 10/8, block 10.1/16,
+  // an authenticated bypass for 10.1.1/24, default block; RDP from the
+  // unbound LocalSubnet.
+  importers::Registry registry = importers::default_registry();
+  auto load = dsl::load_policy_file(
+      std::string(RAMPART_SOURCE_DIR) + "/tests/golden/cases/windows_precedence.rampart", registry);
+  ASSERT_TRUE(load.policy) << dump(load.diagnostics);
+  const core::Policy& p = *load.policy;
+  core::Result smb = query(p, "reach any -> fs01 tcp/445");
+  ASSERT_TRUE(smb.set) << smb.reason;
+  EXPECT_TRUE(smb.set->certified);
+  // Certainly admitted: 10/8 but the blocked lab and the host itself; maybe
+  // admitted besides: the bypass range, when IPsec authenticates it.
+  core::AddressSet must = set("10.0.0.0/8").subtract(set("10.1.0.0/16")).subtract(set("10.5.0.20"));
+  EXPECT_EQ(sources(smb.set->must).to_string(), must.to_string());
+  EXPECT_EQ(sources(smb.set->may).to_string(), must.unite(set("10.1.1.0/24")).to_string());
+
+  EXPECT_EQ(ask(p, "reach 10.2.0.1 -> fs01 tcp/445").verdict, core::Verdict::Holds);
+  EXPECT_EQ(ask(p, "not reach 10.1.2.3 -> fs01 tcp/445").verdict, core::Verdict::Holds);
+  EXPECT_EQ(ask(p, "not reach 11.0.0.1 -> fs01 tcp/445").verdict, core::Verdict::Holds);
+  core::Result admin = ask(p, "reach 10.1.1.9 -> fs01 tcp/445");
+  EXPECT_EQ(admin.verdict, core::Verdict::Unknown);
+  EXPECT_EQ(admin.unknowns, (std::vector<std::string>{"fwd/cond:windows.security:Authenticate"}));
+  // The same source to RDP depends on the unbound LocalSubnet instead.
+  core::Result rdp = ask(p, "reach 10.5.0.7 -> fs01 tcp/3389");
+  EXPECT_EQ(rdp.verdict, core::Verdict::Unknown);
+  ASSERT_EQ(rdp.unknowns.size(), 1u);
+  EXPECT_NE(rdp.unknowns[0].find("LocalSubnet"), std::string::npos) << rdp.unknowns[0];
+  EXPECT_NE(rdp.unknowns[0].find("fs01"), std::string::npos) << rdp.unknowns[0];
+
+  // Bound on the host, the answers are exact.
+  auto bound = dsl::load_policy_file(
+      std::string(RAMPART_SOURCE_DIR) + "/tests/golden/cases/windows_precedence_bound.rampart", registry);
+  ASSERT_TRUE(bound.policy) << dump(bound.diagnostics);
+  core::Result rdp_bound = query(*bound.policy, "reach any -> fs01 tcp/3389");
+  ASSERT_TRUE(rdp_bound.set) << rdp_bound.reason;
+  EXPECT_TRUE(rdp_bound.unknowns.empty()) << ::testing::PrintToString(rdp_bound.unknowns);
+  core::AddressSet subnet = set("10.5.0.0/24").subtract(set("10.5.0.20"));
+  EXPECT_EQ(sources(rdp_bound.set->must).to_string(), subnet.to_string());
+  EXPECT_EQ(sources(rdp_bound.set->may).to_string(), subnet.to_string());
+}
+
 // ---- App and Svc against imported listeners --------------------------------
 
 TEST(WindowsIntegration, ProgramAndServiceOfImportedListeners) {
@@ -260,7 +305,9 @@ host sql {
   ASSERT_TRUE(rpc.network);
   bool assumes_service = false;
   for (const auto& a : rpc.network->assumptions) {
-    assumes_service = assumes_service || (a.condition == "fwd/attr:sql:service=rpcss" && a.value);
+    if (a.condition != "fwd/attr:sql:service=rpcss") continue;
+    assumes_service = a.value;
+    EXPECT_EQ(a.description, "the local service is not known");
   }
   EXPECT_TRUE(assumes_service);
   EXPECT_EQ(rpc.network->steps.at(0).rule, "RPC Endpoint Mapper");
