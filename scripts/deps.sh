@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   iptables nftables iproute2
   libsepol-dev libbdd-dev
+  libhivex-dev
 )
 if [[ "${RAMPART_DEPS_EXTRA:-}" != "" ]]; then
   read -r -a extra <<< "$RAMPART_DEPS_EXTRA"
