@@ -71,9 +71,16 @@ bool use_color(const Options& o, bool terminal) {
 // Each host's picture for the HTML report: drawn by Graphviz when it is
 // there (one `dot` run per host, all within one deadline), else left to the
 // report's table fallback with a note saying why.
+// $RAMPART_DOT_TIMEOUT (seconds, default 30) bounds all the drawing.
 std::vector<exporters::HtmlPicture> draw_pictures(const core::Policy& policy, const core::Report& report) {
-  constexpr auto kBudget = std::chrono::seconds(30);
-  auto deadline = std::chrono::steady_clock::now() + kBudget;
+  double seconds = 30;
+  if (const char* v = std::getenv("RAMPART_DOT_TIMEOUT")) {
+    char* end = nullptr;
+    double d = std::strtod(v, &end);
+    if (end != v && *end == '\0' && d > 0 && d < 86400) seconds = d;
+  }
+  auto budget = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  auto deadline = std::chrono::steady_clock::now() + budget;
   std::vector<exporters::HtmlPicture> out;
   std::string give_up;  // once dot is missing or too slow, do not try again
   for (auto& picture : exporters::build_pictures(policy, report)) {
@@ -82,7 +89,7 @@ std::vector<exporters::HtmlPicture> draw_pictures(const core::Policy& policy, co
     auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (give_up.empty() && left.count() <= 0)
-      give_up = "drawing stopped: Graphviz took longer than 30 s in all";
+      give_up = fmt::format("drawing stopped: Graphviz took longer than {} s in all", seconds);
     if (give_up.empty()) {
       Drawing d = draw_svg(exporters::render_dot(p.picture), left);
       std::string svg = d.ok ? exporters::svg_element(d.svg) : std::string();
@@ -92,10 +99,9 @@ std::vector<exporters::HtmlPicture> draw_pictures(const core::Policy& policy, co
       } else if (d.ok) {
         p.note = "Graphviz's drawing was not plain SVG and is shown as tables";
       } else {
-        p.note = "shown as tables: " + d.error;
-        if (d.error.find("not installed") != std::string::npos ||
-            d.error.find("did not finish") != std::string::npos)
-          give_up = p.note;
+        p.note = d.timed_out ? fmt::format("shown as tables: Graphviz did not finish within {} s", seconds)
+                             : "shown as tables: " + d.error;
+        if (d.missing || d.timed_out) give_up = p.note;
       }
     } else {
       p.note = give_up;

@@ -82,6 +82,7 @@ Drawing draw_svg(const std::string& dot_text, std::chrono::milliseconds timeout)
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
+    d.missing = rc == ENOENT;
     d.error = rc == ENOENT ? fmt::format("`{}` is not installed (Graphviz)", program)
                            : fmt::format("cannot run `{}`: {}", program, std::strerror(rc));
     return d;
@@ -146,7 +147,8 @@ Drawing draw_svg(const std::string& dot_text, std::chrono::milliseconds timeout)
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (timed_out) {
-    d.error = fmt::format("`{}` did not finish within {} s", program, timeout.count() / 1000.0);
+    d.error = fmt::format("`{}` did not finish in time", program);
+    d.timed_out = true;
     d.svg.clear();
     return d;
   }

@@ -10,8 +10,10 @@ namespace rampart::cli {
 
 struct Drawing {
   bool ok = false;
-  std::string svg;    // dot's standard output when ok
-  std::string error;  // for people when not: "`dot` is not installed", "timed out after 20 s", ...
+  std::string svg;         // dot's standard output when ok
+  std::string error;       // for people when not: "`dot` is not installed (Graphviz)", ...
+  bool missing = false;    // the program is not there
+  bool timed_out = false;  // killed at the deadline
 };
 
 // Runs PROGRAM -Tsvg with `dot_text` on its standard input. PROGRAM is

@@ -27,6 +27,8 @@ code { background: #eceff1; padding: 0 0.25em; border-radius: 3px; overflow-wrap
 table { border-collapse: collapse; margin: 0.5em 0 1em; width: 100%; }
 th, td { border: 1px solid #cfd8dc; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
 th { background: #eceff1; font-weight: 600; }
+table.findings td:nth-child(2) { min-width: 14em; }
+table.findings td:nth-child(3) { min-width: 11em; }
 table.trace { font-size: 0.9em; margin: 0.4em 0; }
 table.trace th { background: #f5f7f8; }
 table.summary { width: auto; }

@@ -148,7 +148,10 @@ std::vector<HostPicture> build_pictures(const core::Policy& policy, const core::
       }
       std::vector<std::string> details;
       if (l.bind.is_loopback_only()) details.push_back("loopback only");
-      std::string id = add(NodeKind::Listener, l.to_string(), std::move(details), mark);
+      std::string label = l.to_string();
+      if (l.service.valid() && l.process.empty() && l.service.index() < policy.services.size())
+        label += " (" + policy.service(l.service).name + ")";
+      std::string id = add(NodeKind::Listener, label, std::move(details), mark);
       for (const auto& from : previous) {
         if (l.bind.is_loopback_only()) {
           p.edges.push_back(PictureEdge{from, id, "not from other hosts", Mark::Muted});

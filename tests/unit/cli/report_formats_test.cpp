@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
@@ -73,6 +75,38 @@ TEST(ReportFormats, HtmlWithGraphvizInlinesOneSvgPerHost) {
   EXPECT_EQ(r.out.find("<?xml"), std::string::npos);
   EXPECT_NE(r.out.find("drawn by Graphviz"), std::string::npos);
   EXPECT_NE(r.out.find("service nginx"), std::string::npos);  // a label, as Graphviz wrote it
+}
+
+TEST(ReportFormats, SlowOrFailingGraphvizFallsBackToTables) {
+  std::string dir = ::testing::TempDir();
+  std::string slow = dir + "/slow-dot", failing = dir + "/failing-dot";
+  {
+    std::ofstream f(slow);
+    f << "#!/bin/sh\nexec sleep 30\n";
+  }
+  {
+    std::ofstream f(failing);
+    f << "#!/bin/sh\necho 'syntax error in line 1' >&2\nexit 1\n";
+  }
+  chmod(slow.c_str(), 0755);
+  chmod(failing.c_str(), 0755);
+  {
+    ScopedEnv dot("RAMPART_DOT", slow);
+    ScopedEnv timeout("RAMPART_DOT_TIMEOUT", "0.5");
+    auto start = std::chrono::steady_clock::now();
+    Outcome r = rampart({"conflicts", "--format", "html", baota()});
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.out.find("<svg"), std::string::npos);
+    EXPECT_NE(r.out.find("did not finish within 0.5 s"), std::string::npos) << r.out;
+  }
+  {
+    ScopedEnv dot("RAMPART_DOT", failing);
+    Outcome r = rampart({"conflicts", "--format", "html", baota()});
+    EXPECT_EQ(r.out.find("<svg"), std::string::npos);
+    EXPECT_NE(r.out.find("failed: syntax error in line 1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("picture-listener"), std::string::npos);
+  }
 }
 
 TEST(ReportFormats, DotForEveryCommandThatHasAPolicy) {

@@ -203,8 +203,8 @@ TEST(Picture, ColumnsAndConnections) {
   const auto* internet = find("zone internet");
   const auto* l1 = find("inbound layer 1");
   const auto* l2 = find("inbound layer 2");
-  const auto* web = find("tcp/80 on *");
-  const auto* local = find("tcp/8000 on 127.0.0.1");
+  const auto* web = find("tcp/80 on * (nginx)");
+  const auto* local = find("tcp/8000 on 127.0.0.1 (app)");
   const auto* nginx = find("service nginx");
   const auto* app = find("service app");
   const auto* log = find("/var/log/nginx/app.log");
