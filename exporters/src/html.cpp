@@ -31,6 +31,7 @@ table.findings td:nth-child(2) { min-width: 14em; }
 table.findings td:nth-child(3) { min-width: 11em; }
 table.trace { font-size: 0.9em; margin: 0.4em 0; }
 table.trace th { background: #f5f7f8; }
+table.trace td:last-child { min-width: 10em; }
 table.summary { width: auto; }
 table.summary td.count { text-align: right; font-variant-numeric: tabular-nums; min-width: 3em; }
 .badge { display: inline-block; padding: 0 0.45em; border-radius: 3px; font-weight: 600; font-size: 0.9em;
@@ -122,7 +123,7 @@ std::string render_network(const core::NetworkWitness& w, const std::string& cap
         "<th>where</th></tr>";
     for (const auto& s : w.steps) {
       std::string rule = s.rule;
-      if (s.by_default) rule += " (default)";
+      if (s.by_default && rule != "default") rule += " (default)";
       for (const auto& v : s.via) rule += " via " + v;
       out +=
           fmt::format("<tr><td>{}</td><td>{} {} {}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

@@ -24,7 +24,7 @@ status=0
 "$rampart" conflicts --format dot examples/baota/policy.rampart > "$artifacts/baota.dot" || true
 
 have_dot=0
-if command -v dot > /dev/null; then have_dot=1; fi
+if command -v "${RAMPART_DOT:-dot}" > /dev/null; then have_dot=1; fi
 
 # 1. Structure, without a browser.
 python3 - "$have_dot" "$artifacts/baota-conflicts.html" "$artifacts/baota-check.html" <<'PY'
@@ -69,9 +69,11 @@ for path in sys.argv[2:]:
     if "url(" in page or "@import" in page:
         problems.append("the CSS refers to something outside the page")
     text = " ".join(" ".join(p.text).split())
-    expected = ["Summary", "Host web1", "/var/log/nginx/app.log", "denied", "Fix (verified)", "www"]
+    expected = ["Summary", "Host web1", "/var/log/nginx/app.log", "denied", "run app as www"]
     if "check" in path:
         expected += ["no conflicts on web1", "reach internet -> web1 tcp/443", "violated", "holds"]
+    else:
+        expected += ["ownership-drift", "Fix (verified)", "nginx www:www append denied", "files with a denied access 1"]
     for e in expected:
         if e not in text:
             problems.append(f"the page's text lacks {e!r}")
@@ -137,7 +139,7 @@ expected = [
     "rampart check", "Host web1",
     "no conflicts on web1", "violated",
     "reach internet -> web1 tcp/443", "holds",
-    "/var/log/nginx/app.log", "denied", "Fix (verified)",
+    "/var/log/nginx/app.log", "denied", "run app as www",
     "not can ops read",
 ]
 missing = [e for e in expected if e not in text]
