@@ -694,6 +694,28 @@ class Linter {
 
 }  // namespace
 
+std::vector<uint32_t> shadowed_by_plain_solver_loop(const core::Policy& policy, core::RuleSetId rule_set) {
+  z3::context ctx;
+  Statistics stats;
+  Encoder enc(ctx, policy, stats);
+  PacketTerms p = PacketTerms::fresh(ctx, "plain");
+  z3::solver solver(ctx);
+  solver.add(enc.well_formed(p));
+  const auto& rules = policy.rule_set(rule_set).chains[0].rules;
+  std::vector<uint32_t> shadowed;
+  size_t definitions = 0;
+  for (uint32_t i = 0; i < rules.size(); ++i) {
+    z3::expr match = enc.rule_match(rules[i].match, p, core::ConnState::New);
+    while (definitions < enc.definitions().size()) solver.add(enc.definitions()[definitions++]);
+    solver.push();
+    solver.add(match);
+    if (solver.check() == z3::unsat) shadowed.push_back(i);
+    solver.pop();
+    if (deciding(rules[i].action)) solver.add(!match);
+  }
+  return shadowed;
+}
+
 void lint(const core::Policy& policy, const LintOptions& options, core::Report& report) {
   Linter(policy, options, report).run();
 }

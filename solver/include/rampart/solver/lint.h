@@ -23,6 +23,12 @@ struct LintOptions {
 
 void lint(const core::Policy& policy, const LintOptions& options, core::Report& report);
 
+// The baseline lint is measured against (bench/lint_bench.cpp): a plain
+// incremental Z3 loop over one first-match list, rule by rule: push the rule's
+// match, check, pop, then assert the rule's negation for the rest. Returns
+// the indices of the shadowed rules. IPv4 and IPv6 alike, new connections.
+std::vector<uint32_t> shadowed_by_plain_solver_loop(const core::Policy& policy, core::RuleSetId rule_set);
+
 // The administrative ports an exposure finding is about.
 const std::vector<std::pair<uint16_t, const char*>>& administrative_ports();
 
