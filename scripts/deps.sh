@@ -13,7 +13,7 @@ packages=(
   iptables nftables iproute2
   libsepol-dev libbdd-dev
   libhivex-dev
-  graphviz
+  graphviz strace
 )
 # Chromium (~300 MB installed) only opens the HTML report in one system test,
 # which skips without it: installed once (later runs find it and cost
