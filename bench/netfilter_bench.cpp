@@ -144,8 +144,8 @@ void BM_ExactSourceSet(benchmark::State& state) {
   if (!r.set || !r.set->certified) state.SkipWithError("no certified set");
   state.counters["rules_encoded"] = double(encoded);
   state.counters["solver_calls"] = double(calls);
-  state.SetLabel(fmt::format("{} must / {} may entries", r.set ? r.set->must.size() : 0,
-                             r.set ? r.set->may.size() : 0));
+  state.SetLabel(
+      fmt::format("{} must / {} may entries", r.set ? r.set->must.size() : 0, r.set ? r.set->may.size() : 0));
 }
 
 // The target: load the policy, then the five port questions in one session.
@@ -170,10 +170,20 @@ void Ports(benchmark::internal::Benchmark* b) {
   b->Unit(benchmark::kMillisecond);
 }
 
-BENCHMARK(BM_EvaluatorOnePacket)->Arg(kUniversity)->Arg(1000)->Arg(5000)->Arg(10000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_EvaluatorOnePacket)
+    ->Arg(kUniversity)
+    ->Arg(1000)
+    ->Arg(5000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Load)->Arg(kUniversity)->Arg(1000)->Arg(5000)->Arg(10000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ExactSourceSet)->Apply(Ports);
-BENCHMARK(BM_LoadAndFiveQuestions)->Arg(kUniversity)->Arg(1000)->Arg(5000)->Arg(10000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LoadAndFiveQuestions)
+    ->Arg(kUniversity)
+    ->Arg(1000)
+    ->Arg(5000)
+    ->Arg(10000)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace rampart::bench

@@ -51,8 +51,8 @@ inline NetfilterInput split_input(const uint8_t* data, size_t size) {
 // the importer built (chains that jump, return and go to each other), and
 // either decide or name the unknown atom it needs.
 inline void evaluate_some(const core::Policy& f) {
-  static const char* kAddresses[][2] = {{"198.51.100.7", "10.0.0.1"}, {"127.0.0.1", "127.0.0.1"},
-                                        {"2001:db8::7", "2001:db8::1"}};
+  static const char* kAddresses[][2] = {
+      {"198.51.100.7", "10.0.0.1"}, {"127.0.0.1", "127.0.0.1"}, {"2001:db8::7", "2001:db8::1"}};
   for (size_t i = 0; i < f.rule_sets.size(); ++i) {
     for (const auto& ends : kAddresses) {
       for (uint8_t proto : {core::proto::kTcp, core::proto::kUdp, core::proto::kIcmp}) {
@@ -60,7 +60,8 @@ inline void evaluate_some(const core::Policy& f) {
         p.src = *core::Address::parse(ends[0]);
         p.dst = *core::Address::parse(ends[1]);
         p.family = p.src.family;
-        p.protocol = p.family == core::Family::V6 && proto == core::proto::kIcmp ? core::proto::kIcmpV6 : proto;
+        p.protocol =
+            p.family == core::Family::V6 && proto == core::proto::kIcmp ? core::proto::kIcmpV6 : proto;
         if (core::has_ports(p.protocol)) {
           p.src_port = 40000;
           p.dst_port = 22;
@@ -102,7 +103,8 @@ inline void check_result(const core::ImportResult& r) {
     check(rs.combining == core::Combining::FirstMatch, "a netfilter rule set that is not first-match");
     for (const auto& chain : rs.chains) {
       for (const auto& rule : chain.rules) {
-        for (auto c : rule.match.unknowns) check(c.index() < f.conditions.size(), "a dangling unknown condition");
+        for (auto c : rule.match.unknowns)
+          check(c.index() < f.conditions.size(), "a dangling unknown condition");
         if (rule.action == core::Action::Jump || rule.action == core::Action::Goto)
           check(rule.target_chain < rs.chains.size(), "a jump past the chains");
       }
