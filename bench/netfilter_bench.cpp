@@ -94,7 +94,7 @@ const Fixture& fixture(int rules) {
 }
 
 core::Question question(const Fixture& f, int port) {
-  auto q = dsl::parse_question(fmt::format("query reach any -> {} tcp/{}", f.host, port), f.policy);
+  auto q = dsl::parse_question(fmt::format("reach any -> {} tcp/{}", f.host, port), f.policy);
   if (!q.question) std::abort();
   return *q.question;
 }
@@ -155,7 +155,7 @@ void BM_LoadAndFiveQuestions(benchmark::State& state) {
     core::Policy p = load_or_die(f.policy_path);
     solver::Session session(p);
     for (int port : kPorts) {
-      auto q = dsl::parse_question(fmt::format("query reach any -> {} tcp/{}", f.host, port), p);
+      auto q = dsl::parse_question(fmt::format("reach any -> {} tcp/{}", f.host, port), p);
       core::Result r = session.answer(*q.question);
       if (!r.set || !r.set->certified) state.SkipWithError("no certified set");
       benchmark::DoNotOptimize(r);
