@@ -4,7 +4,8 @@
 //
 // Input layout: DUMP [\0 IPSET-SAVE [\0 IPASSMT]]. Seeds without a NUL byte
 // are a dump alone; the fuzzer finds the companions through the dictionary's
-// "\x00" and the seeds that carry them.
+// "\x00" and the seeds that carry them. Inputs with a NUL byte are also read
+// whole, as one dump, so NUL bytes inside a dump are fuzzed too.
 
 #include <cstdint>
 #include <cstdio>

@@ -96,7 +96,8 @@ std::vector<Tok> tokenize(std::string_view text, std::string& error, uint32_t& e
       continue;
     }
     Tok t{"", line, col, false, false, i, i};
-    while (i < text.size() && !std::strchr(" \t\r\n{};,\"#", text[i])) {
+    // (Not strchr: it finds a NUL byte too, which would end no word.)
+    while (i < text.size() && std::string_view(" \t\r\n{};,\"#").find(text[i]) == std::string_view::npos) {
       t.text += text[i++];
       ++col;
     }
