@@ -777,7 +777,7 @@ std::optional<Certification> Certifier::nothing_certain_outside(const z3::expr& 
   auto instance = [&](const std::vector<bool>& values) {
     z3::expr_vector to(ctx_);
     size_t k = 0;
-    for (const auto& [key, a] : atoms_) to.push_back(ctx_.bool_val(values[k++]));
+    for (; k < atoms_.size(); ++k) to.push_back(ctx_.bool_val(values[k]));
     for (const auto& aux : auxiliaries_)
       to.push_back(
           ctx_.constant(fmt::format("{}!v{}", aux.decl().name().str(), copies).c_str(), aux.get_sort()));
