@@ -21,4 +21,18 @@ std::string generate_rules_csv(const FirewallShape& shape);
 // (10.20.0.10) with listeners on the common service ports.
 std::string generate_policy(const std::string& csv_path);
 
+// An iptables-save file (table filter) of about `shape.rules` rules, laid
+// out as hand-kept host firewalls are: INPUT (policy DROP) accepts loopback
+// and established traffic, then dispatches by source network to user chains
+// `net_N`, which jump or go to service chains `svc_N`, log, RETURN, DROP and
+// REJECT; addresses, ports (single, multiport, ranges), iprange, ICMP
+// types, interfaces, and a few matches rampart does not model (limit,
+// recent), so answers carry must and may sets.
+std::string generate_iptables_save(const FirewallShape& shape);
+
+// A policy that imports `dump_path` (netfilter.iptables-save) as the input
+// and output filter of host `fw` (10.20.0.10 on eth0) listening on every
+// tcp and udp port.
+std::string generate_netfilter_policy(const std::string& dump_path);
+
 }  // namespace rampart::bench

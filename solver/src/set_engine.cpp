@@ -719,16 +719,15 @@ z3::expr Certifier::in_answer(const std::vector<FamilyBox>& boxes) {
   return terms.empty() ? ctx_.bool_val(false) : z3::mk_or(terms);
 }
 
-std::optional<Certification> Certifier::unsat_or_fail(const z3::expr& formula, const std::string& what) {
-  z3::solver s(ctx_);
+void Certifier::limit(z3::solver& s) {
   z3::params params(ctx_);
   if (limits_.timeout_ms) params.set("timeout", limits_.timeout_ms);
   if (limits_.rlimit) params.set("rlimit", unsigned(std::min<uint64_t>(limits_.rlimit, 0xffffffffu)));
   s.set(params);
-  for (const auto& d : definitions_) s.add(d);
-  s.add(formula);
-  ++stats_.solver_calls;
-  switch (s.check()) {
+}
+
+std::optional<Certification> Certifier::outcome(z3::solver& s, z3::check_result r, const std::string& what) {
+  switch (r) {
     case z3::unsat: return std::nullopt;
     case z3::sat: {
       core::Packet p = encoder_.packet_of(s.get_model(), p_);
@@ -737,6 +736,98 @@ std::optional<Certification> Certifier::unsat_or_fail(const z3::expr& formula, c
     case z3::unknown: return Certification{false, true, s.reason_unknown()};
   }
   return Certification{false, true, "no answer"};
+}
+
+std::optional<Certification> Certifier::unsat_or_fail(const z3::expr& formula, const std::string& what,
+                                                      bool definitions) {
+  z3::solver s(ctx_);
+  limit(s);
+  if (definitions) {
+    for (const auto& d : definitions_) s.add(d);
+  }
+  s.add(formula);
+  ++stats_.solver_calls;
+  return outcome(s, s.check(), what);
+}
+
+// Whether some packet of the space outside `must` is admitted for every
+// value of the atoms: an exists-forall question. Asked directly, Z3 answers
+// it by model-based quantifier instantiation, which took seconds on rule
+// sets of a few thousand rules. Answered here by counterexample-guided
+// instantiation, which gives the same answer: candidates are packets
+// admitted under every atom valuation collected so far; a candidate denied
+// under no valuation is a genuine counterexample, otherwise the valuation
+// that denies it joins the collection. Valuations are finite and each is
+// new (the candidate was admitted under all earlier ones), so it ends; after
+// kMaxRounds the quantified question is asked after all.
+std::optional<Certification> Certifier::nothing_certain_outside(const z3::expr& must) {
+  const std::string what = "a packet admitted for every unknown value is missing from the must set";
+  constexpr int kMaxRounds = 48;
+  z3::expr_vector bound(ctx_);
+  for (const auto& [key, a] : atoms_) bound.push_back(a);
+  for (const auto& aux : auxiliaries_) bound.push_back(aux);
+  z3::expr_vector defs(ctx_);
+  for (const auto& d : definitions_) defs.push_back(d);
+  // Given the atoms, the definitions fix every auxiliary (each names an
+  // expression over the packet, the atoms and earlier auxiliaries), so
+  // "admitted under this valuation" is a copy of definitions and admission
+  // with the atoms replaced by constants and the auxiliaries by fresh ones.
+  z3::expr admitted_with_defs = defs.empty() ? admitted_ : z3::mk_and(defs) && admitted_;
+  int copies = 0;
+  auto instance = [&](const std::vector<bool>& values) {
+    z3::expr_vector to(ctx_);
+    size_t k = 0;
+    for (; k < atoms_.size(); ++k) to.push_back(ctx_.bool_val(values[k]));
+    for (const auto& aux : auxiliaries_)
+      to.push_back(
+          ctx_.constant(fmt::format("{}!v{}", aux.decl().name().str(), copies).c_str(), aux.get_sort()));
+    ++copies;
+    z3::expr_vector from = bound;
+    return admitted_with_defs.substitute(from, to);
+  };
+  z3::solver candidates(ctx_);
+  limit(candidates);
+  for (const auto& d : definitions_) candidates.add(d);  // as unsat_or_fail does, for the formula's own terms
+  candidates.add(in_space_ && !must);
+  // Seeds: every atom false, every atom true (a rule under an unknown
+  // condition does not match / matches).
+  candidates.add(instance(std::vector<bool>(atoms_.size(), false)));
+  if (!atoms_.empty()) candidates.add(instance(std::vector<bool>(atoms_.size(), true)));
+  z3::solver denial(ctx_);
+  limit(denial);
+  for (const auto& d : definitions_) denial.add(d);
+  denial.add(!admitted_);
+  for (int round = 0; round < kMaxRounds; ++round) {
+    ++stats_.solver_calls;
+    z3::check_result r = candidates.check();
+    if (r == z3::unsat) return std::nullopt;
+    if (r == z3::unknown) return Certification{false, true, candidates.reason_unknown()};
+    z3::model m = candidates.get_model();
+    denial.push();
+    for (const z3::expr* t :
+         {&p_.v6, &p_.src, &p_.dst, &p_.proto, &p_.sport, &p_.dport, &p_.itype, &p_.icode})
+      denial.add(*t == m.eval(*t, true));
+    ++stats_.solver_calls;
+    z3::check_result d = denial.check();
+    if (d == z3::unsat) {
+      denial.pop();
+      // Admitted under every valuation: a genuine counterexample.
+      core::Packet p = encoder_.packet_of(m, p_);
+      return Certification{false, false, fmt::format("{}: {}", what, p.to_string())};
+    }
+    if (d == z3::unknown) {
+      std::string reason = denial.reason_unknown();
+      denial.pop();
+      return Certification{false, true, reason};
+    }
+    z3::model dm = denial.get_model();
+    std::vector<bool> values;
+    for (const auto& [key, a] : atoms_) values.push_back(dm.eval(a, true).is_true());
+    denial.pop();
+    candidates.add(instance(values));
+  }
+  z3::expr body = defs.empty() ? admitted_ : z3::implies(z3::mk_and(defs), admitted_);
+  return unsat_or_fail(in_space_ && !must && z3::forall(bound, body), what);
 }
 
 Certification Certifier::certify(const ExactSet& set) {
@@ -767,7 +858,8 @@ Certification Certifier::certify(const ExactSet& set) {
   if (auto f = unsat_or_fail(in_space_ && admitted_ && !may, "an admitted packet is missing from the set"))
     return *f;
   // 2. Every point of the may set is admitted (through its piece's witness fields).
-  if (auto f = unsat_or_fail(may && !projections(set.may_pieces), "a reported point has no witness"))
+  // (Answer boxes and their projections speak of the packet terms only.)
+  if (auto f = unsat_or_fail(may && !projections(set.may_pieces), "a reported point has no witness", false))
     return *f;
   if (auto f = unsat_or_fail(pieces(set.may_pieces, true) && !(in_space_ && admitted_),
                              "a reported packet is not admitted")) {
@@ -775,28 +867,18 @@ Certification Certifier::certify(const ExactSet& set) {
   }
   if (atoms_.empty()) {
     // Without unknowns, must is may: proved equal, the checks above cover it.
-    if (auto f = unsat_or_fail(must != may, "must and may differ without unknowns")) return *f;
+    if (auto f = unsat_or_fail(must != may, "must and may differ without unknowns", false)) return *f;
     return Certification{true, false, {}};
   }
   // 3. Every point of the must set is admitted whatever the unknown atoms are.
-  if (auto f = unsat_or_fail(must && !projections(set.must_pieces), "a must point has no witness")) return *f;
+  if (auto f = unsat_or_fail(must && !projections(set.must_pieces), "a must point has no witness", false))
+    return *f;
   if (auto f = unsat_or_fail(pieces(set.must_pieces, false) && !(in_space_ && admitted_),
                              "a must packet is denied for some unknown values")) {
     return *f;
   }
   // 4. Nothing admitted for every value of the atoms lies outside the must set.
-  {
-    z3::expr_vector bound(ctx_);
-    for (const auto& [key, a] : atoms_) bound.push_back(a);
-    for (const auto& aux : auxiliaries_) bound.push_back(aux);
-    z3::expr_vector defs(ctx_);
-    for (const auto& d : definitions_) defs.push_back(d);
-    z3::expr body = defs.empty() ? admitted_ : z3::implies(z3::mk_and(defs), admitted_);
-    if (auto f = unsat_or_fail(in_space_ && !must && z3::forall(bound, body),
-                               "a packet admitted for every unknown value is missing from the must set")) {
-      return *f;
-    }
-  }
+  if (auto f = nothing_certain_outside(must)) return *f;
   return Certification{true, false, {}};
 }
 

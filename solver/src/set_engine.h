@@ -103,7 +103,15 @@ class Certifier {
   z3::expr in_answer(const std::vector<FamilyBox>& boxes);
   z3::expr in_box(const FamilyBox& b);
   z3::expr dim_in(const z3::expr& term, const Dim& d, unsigned bits);
-  std::optional<Certification> unsat_or_fail(const z3::expr& formula, const std::string& what);
+  // `definitions`: whether the formula mentions the encoding's auxiliary
+  // constants (through `admitted` or `in_space`); a formula over the packet
+  // terms alone is checked without them (they constrain nothing it says).
+  std::optional<Certification> unsat_or_fail(const z3::expr& formula, const std::string& what,
+                                             bool definitions = true);
+  // No packet outside `must` is admitted for every value of the atoms.
+  std::optional<Certification> nothing_certain_outside(const z3::expr& must);
+  std::optional<Certification> outcome(z3::solver& s, z3::check_result r, const std::string& what);
+  void limit(z3::solver& s);
 
   z3::context& ctx_;
   Encoder& encoder_;

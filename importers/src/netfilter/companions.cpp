@@ -368,7 +368,8 @@ void parse_ipassmt(std::string_view text, const std::string& file, Ruleset& rs) 
       continue;
     }
     Tok t{"", line, col};
-    while (i < text.size() && !std::strchr(" \t\r\n=[],#", text[i])) {
+    // (Not strchr: it finds a NUL byte too, which would end no word.)
+    while (i < text.size() && std::string_view(" \t\r\n=[],#").find(text[i]) == std::string_view::npos) {
       t.text += text[i++];
       ++col;
     }

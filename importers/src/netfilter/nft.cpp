@@ -96,7 +96,8 @@ std::vector<Tok> tokenize(std::string_view text, std::string& error, uint32_t& e
       continue;
     }
     Tok t{"", line, col, false, false, i, i};
-    while (i < text.size() && !std::strchr(" \t\r\n{};,\"#", text[i])) {
+    // (Not strchr: it finds a NUL byte too, which would end no word.)
+    while (i < text.size() && std::string_view(" \t\r\n{};,\"#").find(text[i]) == std::string_view::npos) {
       t.text += text[i++];
       ++col;
     }
@@ -850,6 +851,12 @@ class Parser {
   // statement (a verdict, counter, log, comment, limit, or a selector rampart
   // reads); as a match it becomes an unknown condition.
   void unknown_until_statement(RuleState& st, bool as_match) {
+    std::string text = skip_until_statement();
+    if (as_match) st.unknown_parts.push_back(text);
+  }
+
+  // The skipped words, as text.
+  std::string skip_until_statement() {
     std::string text = rt().text;
     ++rp_;
     int depth = 0;
@@ -865,7 +872,7 @@ class Parser {
       text += " " + (t.string ? "\"" + t.text + "\"" : t.text);
       ++rp_;
     }
-    if (as_match) st.unknown_parts.push_back(text);
+    return text;
   }
 
   bool starts_selector() {
@@ -1386,7 +1393,18 @@ class Parser {
           start.text == "dup" || start.text == "fwd" || start.text == "synproxy") {
         assignment = start.text != "synproxy" ? true : assignment;
       }
-      unknown_until_statement(st, !assignment);
+      std::string text = skip_until_statement();
+      // A set update that carries a stateful expression (`add @s { ip saddr
+      // limit rate over 10/second }`, `meter`, `ct count`) ends the rule when
+      // that expression does not match, as a match would: unknown, not
+      // always true.
+      bool set_write = start.text == "add" || start.text == "update" || start.text == "meter";
+      if (set_write) {
+        for (const char* w : {" limit ", " quota ", " count ", " connlimit "}) {
+          if ((text + " ").find(w) != std::string::npos) assignment = false;
+        }
+      }
+      if (!assignment) st.unknown_parts.push_back(text);
       return;
     }
     std::string text;

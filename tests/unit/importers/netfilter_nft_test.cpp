@@ -230,6 +230,29 @@ TEST(NetfilterNft, Expressions) {
   EXPECT_EQ(h.in(tcp("10.5.5.6", kHost, 7777)), "deny");
 }
 
+// A set update is a statement; one that carries a limit (a meter) stops the
+// rule when the limit is exceeded, so it is a match rampart does not model.
+TEST(NetfilterNft, SetUpdatesWithLimitsAreUnknown) {
+  const char* text = R"(table inet t {
+	chain input {
+		type filter hook input priority 0; policy accept;
+		tcp dport 22 add @seen { ip saddr limit rate over 10/second } drop
+		tcp dport 23 meter flood { ip saddr ct count over 3 } drop
+		tcp dport 24 update @seen { ip saddr } drop
+		tcp dport 25 add @seen { ip saddr timeout 1m } accept
+	}
+}
+)";
+  auto r = nft(text);
+  ASSERT_FALSE(r.diagnostics.has_errors()) << dump(r.diagnostics);
+  Harness h = host(std::move(r));
+  EXPECT_EQ(h.in(tcp("8.8.8.8", kHost, 22)), "unknown");
+  EXPECT_EQ(h.in(tcp("8.8.8.8", kHost, 23)), "unknown");
+  EXPECT_EQ(h.in(tcp("8.8.8.8", kHost, 24)), "deny");  // no stateful part: always goes on
+  EXPECT_EQ(h.in(tcp("8.8.8.8", kHost, 25)), "allow");
+  EXPECT_EQ(h.in(tcp("8.8.8.8", kHost, 26)), "allow");  // the policy
+}
+
 std::vector<std::string> errors(std::string_view text) {
   return codes_of(nft(text), core::Severity::Error);
 }
