@@ -435,6 +435,7 @@ void Binder::run_import(const ast::Import& imp, core::HostId host) {
   adopt(policy_.files, off.files);
   adopt(policy_.services, off.services);
   adopt(policy_.mounts, uint32_t(policy_.mounts.size() - result_mounts));
+  adopt(policy_.selinux, off.selinux);
   if (orphans) {
     diags_.error(codes::kImportFailed, imp.origin,
                  fmt::format("`{}` describes the contents of one host: import it inside a host block", imp.format));
