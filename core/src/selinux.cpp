@@ -339,13 +339,13 @@ std::optional<Level> parse_level(const CompiledPolicy& p, std::string_view text,
   return l;
 }
 
+}  // namespace
+
 bool level_valid(const CompiledPolicy& p, const Level& l) {
   if (l.sensitivity >= p.sensitivities.size()) return false;
   if (l.sensitivity >= p.sensitivity_categories.size()) return l.categories.empty();
   return includes(p.sensitivity_categories[l.sensitivity], l.categories);
 }
-
-}  // namespace
 
 std::optional<Context> parse_context(const CompiledPolicy& p, std::string_view text, std::string* error) {
   auto fail = [&](std::string why) -> std::optional<Context> {

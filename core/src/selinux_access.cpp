@@ -371,6 +371,28 @@ std::string step_detail(const HostView& view, const Step& st, const SubjectConte
 
 }  // namespace
 
+std::string describe(const HostView& view, const Step& step, const SubjectContext& subject) {
+  return step_detail(view, step, subject);
+}
+
+std::string created_label(const HostView& view, const FileTree& tree, const Credentials& creator,
+                          const std::string& path, const std::vector<FileNode>& overrides) {
+  SubjectContext s = view.context_of(creator);
+  if (!s.context) return {};
+  std::string parent = parent_path(path);
+  const FileNode* dir = nullptr;
+  for (const auto& o : overrides) {
+    if (o.path == parent) dir = &o;
+  }
+  if (!dir) dir = tree.find(parent);
+  if (!dir) return {};
+  Label l = view.label(parent, dir->type, dir);
+  uint32_t file = view.policy().class_index("file");
+  if (!l.context || file == kNone) return {};
+  return context_text(view.policy(),
+                      view.create_context(*s.context, *l.context, uint16_t(file), basename_of(path)));
+}
+
 const Step* SelinuxDecision::first_denied() const {
   for (const auto& s : steps) {
     if (!s.unknown && !s.decision.granted()) return &s;

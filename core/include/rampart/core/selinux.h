@@ -265,6 +265,8 @@ struct Context {
 std::optional<Context> parse_context(const CompiledPolicy& p, std::string_view text,
                                      std::string* error = nullptr);
 std::string context_text(const CompiledPolicy& p, const Context& c);
+// mls_level_isvalid: a known sensitivity carrying only categories it allows.
+bool level_valid(const CompiledPolicy& p, const Level& l);
 // The type field of a context string ("system_u:object_r:httpd_log_t:s0" ->
 // "httpd_log_t"); a bare type name is returned as is.
 std::string_view context_type_field(std::string_view text);

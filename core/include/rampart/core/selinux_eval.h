@@ -187,6 +187,16 @@ SelinuxDecision decide_selinux(const FileTree& tree, const HostView& view, const
                                Operation op, const std::string& path,
                                const std::vector<FileNode>& overrides = {});
 
+// One line for people: "SELinux, open for appending: httpd_t httpd_log_t:file
+// { append open } granted (allow ...)" or "... denied: no allow rule gives ...".
+std::string describe(const HostView& view, const Step& step, const SubjectContext& subject);
+
+// The context a file created at `path` by `creator` gets (create_context on
+// the parent's label), as text; empty when the creator's context or the
+// parent's label is unknown.
+std::string created_label(const HostView& view, const FileTree& tree, const Credentials& creator,
+                          const std::string& path, const std::vector<FileNode>& overrides = {});
+
 // Credentials with every capability SELinux refuses the subject removed
 // (`capability dac_override` and the rest, on itself). When the subject's
 // context is unknown the credentials are returned unchanged and `known` is
