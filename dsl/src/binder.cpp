@@ -854,6 +854,7 @@ void Binder::bind_host(const ast::Host& h) {
       }
       case K::Set:
         policy_.hosts.at(id.index()).settings[item.setting_key] = item.setting_value;
+        check_selinux_setting(id, item);
         break;
       case K::Import:
         break;  // run in the declaration pass
@@ -1087,6 +1088,7 @@ std::optional<core::Policy> Binder::bind(std::vector<std::pair<std::string, cons
       if (n.kind == NameKind::Host && n.origin == st.host->name.origin) bind_host(*st.host);
     }
   }
+  check_selinux();
   for (const auto& [path, file] : files_) {
     for (const auto& st : file->statements) {
       if (st.kind == K::Assert || st.kind == K::Query) {
