@@ -238,5 +238,225 @@ TEST(SelinuxSystem, AccessVectorsEqualLibsepol) {
   EXPECT_GE(from_rules + random, size_t(10000 / kScale));
 }
 
+// ---- 2. labels: rampart == matchpathcon -----------------------------------------------
+
+// A string a file_contexts regex may match: literals kept, `.` an `x`,
+// classes one of their characters, groups one alternative, quantifiers a
+// small count.
+class Instantiate {
+ public:
+  Instantiate(const std::string& re, std::mt19937_64& rng) : re_(re), rng_(rng) {}
+  std::string run() {
+    std::string out = alternatives();
+    return out;
+  }
+
+ private:
+  const std::string& re_;
+  std::mt19937_64& rng_;
+  size_t i_ = 0;
+
+  std::string alternatives() {
+    std::vector<std::string> alts{sequence()};
+    while (i_ < re_.size() && re_[i_] == '|') {
+      ++i_;
+      alts.push_back(sequence());
+    }
+    return alts[rng_() % alts.size()];
+  }
+  std::string sequence() {
+    std::string out;
+    while (i_ < re_.size() && re_[i_] != '|' && re_[i_] != ')') {
+      std::string atom = this->atom();
+      int lo = 1, hi = 1;
+      if (i_ < re_.size()) {
+        char q = re_[i_];
+        if (q == '?')
+          lo = 0, hi = 1, ++i_;
+        else if (q == '*')
+          lo = 0, hi = 2, ++i_;
+        else if (q == '+')
+          lo = 1, hi = 2, ++i_;
+        else if (q == '{') {
+          size_t end = re_.find('}', i_);
+          std::string body = re_.substr(i_ + 1, end - i_ - 1);
+          lo = hi = std::atoi(body.c_str());
+          i_ = end + 1;
+        }
+      }
+      int n = lo + int(rng_() % (hi - lo + 1));
+      for (int k = 0; k < n; ++k) out += atom;
+    }
+    return out;
+  }
+  std::string atom() {
+    char c = re_[i_++];
+    switch (c) {
+      case '\\': return std::string(1, re_[i_++]);
+      case '.': return std::string(1, "xyz1_"[rng_() % 5]);
+      case '^':
+      case '$': return "";
+      case '(': {
+        if (re_.compare(i_, 2, "?:") == 0) i_ += 2;
+        std::string inner = alternatives();
+        if (i_ < re_.size() && re_[i_] == ')') ++i_;
+        return inner;
+      }
+      case '[': {
+        bool negated = i_ < re_.size() && re_[i_] == '^';
+        if (negated) ++i_;
+        std::string chars;
+        bool first = true;
+        while (i_ < re_.size() && (re_[i_] != ']' || first)) {
+          first = false;
+          if (re_[i_] == '[' && re_.compare(i_, 2, "[:") == 0) {
+            size_t end = re_.find(":]", i_);
+            std::string cls = re_.substr(i_ + 2, end - i_ - 2);
+            chars += cls == "digit" ? "7" : cls == "alpha" ? "q" : "a";
+            i_ = end + 2;
+            continue;
+          }
+          if (re_[i_] == '\\') ++i_;
+          if (i_ + 2 < re_.size() && re_[i_ + 1] == '-' && re_[i_ + 2] != ']') {
+            chars += re_[i_];
+            i_ += 3;
+            continue;
+          }
+          chars += re_[i_++];
+        }
+        ++i_;
+        if (negated) return "q";
+        return chars.empty() ? "q" : std::string(1, chars[rng_() % chars.size()]);
+      }
+      default: return std::string(1, c);
+    }
+  }
+};
+
+TEST(SelinuxSystem, LabelsEqualMatchpathcon) {
+  NEED_POLICY();
+  if (!have(kFileContexts)) GTEST_SKIP() << kFileContexts << " is not installed";
+  if (!have_program("matchpathcon")) GTEST_SKIP() << "matchpathcon is not installed (selinux-utils)";
+  auto& fx = fixture();
+  // The policy and file_contexts through the importers, on one host.
+  importers::Registry registry = importers::default_registry();
+  core::Policy model;
+  model.hosts.push_back(core::Host{});
+  model.hosts[0].name = "h";
+  for (auto [format, path] :
+       {std::pair{"selinux.policy", kPolicy}, std::pair{"selinux.file_contexts", kFileContexts}}) {
+    core::ImportRequest req;
+    req.format = format;
+    req.path = path;
+    req.display_path = path;
+    core::ImportResult r = registry.import(req);
+    ASSERT_FALSE(r.diagnostics.has_errors())
+        << (r.diagnostics.items().empty() ? "" : r.diagnostics.items()[0].to_string());
+    core::merge(model, std::move(r.fragment));
+  }
+  for (auto& f : model.selinux) f.host = core::HostId(0);
+  {}
+  auto view = sel::HostView::build(model, core::HostId(0));
+  ASSERT_TRUE(view);
+  size_t specs = 0;
+  for (const auto& f : model.selinux) specs += f.file_contexts.size();
+
+  // Paths: instances of every file_contexts regex, and random paths from a
+  // vocabulary of common directories; only paths that do not exist here (so
+  // matchpathcon's realpath and lstat do not change them) or that exist and
+  // are their own real path (then both sides use their file type).
+  std::mt19937_64 rng(7);
+  std::set<std::string> paths;
+  std::vector<std::string> regexes;
+  for (const auto& f : model.selinux) {
+    for (const auto& s : f.file_contexts) regexes.push_back(s.regex);
+  }
+  auto usable = [](const std::string& p) {
+    // matchpathcon drops a trailing '/' from its argument; such paths are left out.
+    if (p.empty() || p[0] != '/' || p.size() > 200 || (p.size() > 1 && p.back() == '/')) return false;
+    for (char c : p) {
+      if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f) return false;
+    }
+    return true;
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& re : regexes) {
+      if (rng() % 3 != 0) continue;
+      std::string p = Instantiate(re, rng).run();
+      if (usable(p)) paths.insert(p);
+    }
+  }
+  static const char* words[] = {
+      "usr",   "bin",     "sbin",    "lib",         "lib64", "var",    "log",   "etc",
+      "home",  "alice",   ".ssh",    "www",         "html",  "nginx",  "httpd", "tmp",
+      "run",   "lock",    "cache",   "spool",       "mail",  "opt",    "srv",   "share",
+      "local", "systemd", "system",  "cron.d",      "ssl",   "certs",  "mysql", "postgresql",
+      "data",  "apache2", "cgi-bin", "public_html", "root",  "boot",   "dev",   "proc",
+      "sys",   "selinux", "docker",  "containers",  "x.log", "app.py", "ld.so"};
+  while (paths.size() < 1500) {
+    std::string p;
+    int depth = 1 + int(rng() % 5);
+    for (int k = 0; k < depth; ++k) p += std::string("/") + words[rng() % std::size(words)];
+    paths.insert(p);
+  }
+  std::vector<std::string> list;
+  std::map<std::string, char> types;
+  for (const auto& p : paths) {
+    struct stat st;
+    if (lstat(p.c_str(), &st) == 0) {
+      std::error_code ec;
+      if (std::filesystem::canonical(p, ec).string() != p) continue;
+      char t = S_ISDIR(st.st_mode)    ? 'd'
+               : S_ISREG(st.st_mode)  ? '-'
+               : S_ISLNK(st.st_mode)  ? 'l'
+               : S_ISSOCK(st.st_mode) ? 's'
+               : S_ISFIFO(st.st_mode) ? 'p'
+               : S_ISCHR(st.st_mode)  ? 'c'
+                                      : 'b';
+      types[p] = t;
+    }
+    list.push_back(p);
+  }
+  std::string tmp =
+      std::filesystem::temp_directory_path() / fmt::format("rampart-matchpathcon-{}.txt", getpid());
+  {
+    std::ofstream out(tmp);
+    for (const auto& p : list) out << p << "\n";
+  }
+  std::string output = run(fmt::format("xargs -d '\\n' matchpathcon < {} 2>/dev/null", tmp));
+  std::filesystem::remove(tmp);
+  std::map<std::string, std::string> theirs;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    auto tab = line.find('\t');
+    if (tab != std::string::npos) theirs[line.substr(0, tab)] = line.substr(tab + 1);
+  }
+  size_t compared = 0, labelled = 0, none = 0, existing = 0;
+  std::vector<std::string> disagreements;
+  for (const auto& p : list) {
+    auto it = theirs.find(p);
+    ASSERT_NE(it, theirs.end()) << "matchpathcon printed nothing for " << p;
+    auto t = types.find(p);
+    sel::FileContextMatch m = view->match(p, t == types.end() ? 0 : t->second);
+    ASSERT_FALSE(m.error) << p;
+    std::string mine = m.spec ? m.spec->context : "<<none>>";
+    ++compared;
+    if (t != types.end()) ++existing;
+    (mine == "<<none>>" ? none : labelled)++;
+    if (mine != it->second && disagreements.size() < 20) {
+      disagreements.push_back(fmt::format("{}: rampart {} (line `{}`), matchpathcon {}", p, mine,
+                                          m.spec ? m.spec->regex : "-", it->second));
+    }
+  }
+  for (const auto& d : disagreements) ADD_FAILURE() << d;
+  std::printf(
+      "labels: %zu paths compared with matchpathcon (%zu file_contexts lines; %zu labelled, %zu <<none>>; "
+      "%zu "
+      "existing here), %zu disagreements\n",
+      compared, specs, labelled, none, existing, disagreements.size());
+  EXPECT_GE(compared, size_t(1000));
+  (void)fx;
+}
+
 }  // namespace
 }  // namespace rampart
