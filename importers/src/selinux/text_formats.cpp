@@ -408,7 +408,17 @@ std::map<std::string, std::string> fields(std::string_view s) {
     } else {
       while (ve < s.size() && !space(s[ve])) ++ve;
     }
-    out.emplace(std::string(key), audit_value(s.substr(vs, ve - vs)));
+    // Only the fields audit_log_untrustedstring writes may be hex-encoded;
+    // a number such as uid=33 is never decoded.
+    std::string_view v = s.substr(vs, ve - vs);
+    bool untrusted =
+        key == "name" || key == "comm" || key == "exe" || key == "cwd" || key == "path" || key == "proctitle";
+    if (untrusted)
+      out.emplace(std::string(key), audit_value(v));
+    else if (v.size() >= 2 && v.front() == '"' && v.back() == '"')
+      out.emplace(std::string(key), std::string(v.substr(1, v.size() - 2)));
+    else
+      out.emplace(std::string(key), std::string(v));
     i = ve;
   }
   return out;
