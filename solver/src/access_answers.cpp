@@ -1,6 +1,7 @@
 #include "access_answers.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
@@ -410,7 +411,7 @@ core::Result answer_domain(z3::context& ctx, const core::Policy& policy, const c
     std::string rules;
     for (const auto& st : d.steps) {
       if (st.decision.rules.empty()) continue;
-      rules += (rules.empty() ? "" : "; ") + p.rule_text(p.allows[st.decision.rules[0]]);
+      rules += (rules.empty() ? "" : " ") + p.rule_text(p.allows[st.decision.rules[0]]);
     }
     return fmt::format("every check granted ({})", rules);
   };
@@ -621,9 +622,105 @@ Layers layers(const core::FileTree& tree, const core::selinux::HostView* sv, con
     out.selinux = "unknown: " + s.unknown_reason;
   else if (s.granted)
     out.selinux = "granted";
-  else
-    out.selinux = "denied: " + core::selinux::describe(*sv, *s.first_denied(), sc);
+  else {
+    std::string why = core::selinux::describe(*sv, *s.first_denied(), sc);
+    if (why.rfind("SELinux, ", 0) == 0) why.erase(0, 9);
+    out.selinux = "denied: " + why;
+  }
   return out;
+}
+
+// A verified fix for an access DAC grants and SELinux denies: a boolean
+// whose flip grants it, else the allow rules a local policy module would
+// add (`audit2allow`), each for the subject's own type only. Verified by the
+// evaluator on the host's view with the change applied: the access is then
+// granted and every declared access granted before still is. Empty when
+// neither works (a constraint or MLS denies, or a label is unknown).
+std::string selinux_fix(const core::Policy& policy, core::HostId host, const core::FileTree& tree,
+                        const core::selinux::HostView& view, const Credentials& who, Operation op,
+                        const std::string& path, const std::vector<FileNode>& ov,
+                        const std::vector<Access>& declared) {
+  namespace sel = core::selinux;
+  const sel::CompiledPolicy& p = view.policy();
+  sel::SubjectContext sc = view.context_of(who);
+  if (!sc.context) return {};
+  auto still_fine = [&](const sel::HostView& changed) {
+    if (!core::decide_file_access(tree, &changed, who, op, path, ov).granted) return false;
+    for (const auto& a : declared) {
+      for (const auto& x : tree.expand(a.access.path)) {
+        if (core::decide_file_access(tree, &view, a.credentials, a.access.operation, x).granted &&
+            !core::decide_file_access(tree, &changed, a.credentials, a.access.operation, x).granted)
+          return false;
+      }
+    }
+    return true;
+  };
+  // 1. booleans of the conditional rules that would grant a missing permission.
+  sel::SelinuxDecision s = sel::decide_selinux(tree, view, sc, op, path, ov);
+  std::set<uint32_t> candidates;
+  for (const auto& st : s.steps) {
+    if (st.unknown || st.decision.granted() || !st.target.context || st.cls == 0) continue;
+    const sel::Context& src = st.source ? *st.source : *sc.context;
+    for (uint32_t tt : p.self_and_attributes(st.target.context->type)) {
+      auto [lo, hi] = p.allows_on(st.cls, tt);
+      for (const sel::AllowRule* r = lo; r != hi; ++r) {
+        if (r->condition == sel::kNone || !(r->permissions & st.decision.missing()) ||
+            !p.has_attribute(src.type, r->source))
+          continue;
+        for (const auto& n : p.conditions[r->condition].expr) {
+          if (n.op == sel::CondNode::Op::Bool) candidates.insert(n.boolean);
+        }
+      }
+    }
+  }
+  for (uint32_t b : candidates) {
+    sel::HostView changed = view;
+    bool now = view.booleans()[b];
+    changed.set_boolean(b, !now);
+    if (still_fine(changed)) {
+      return fmt::format("setsebool -P {} {}   (verified: {} can then {} {}; no declared access is lost)",
+                         p.booleans[b].name, now ? "off" : "on", who.name, core::operation_name(op), path);
+    }
+  }
+  // 2. a local module: the missing permissions for the subject's type alone,
+  // step by step until the evaluator grants (at most a few rounds).
+  auto changed_policy = std::make_shared<sel::CompiledPolicy>(p);
+  std::vector<std::string> rules;
+  core::Policy model = policy;
+  for (auto& f : model.selinux) {
+    if (f.host == host && f.policy) f.policy = changed_policy;
+  }
+  for (int round = 0; round < 6; ++round) {
+    changed_policy->index();
+    std::optional<sel::HostView> changed = sel::HostView::build(model, host);
+    if (!changed) return {};
+    for (uint32_t b = 0; b < view.booleans().size(); ++b) changed->set_boolean(b, view.booleans()[b]);
+    sel::SelinuxDecision d = sel::decide_selinux(tree, *changed, sc, op, path, ov);
+    if (!d.known) return {};
+    if (d.granted) {
+      if (rules.empty() || !still_fine(*changed)) return {};
+      return fmt::format("a local policy module with {}   (verified: {} can then {} {}; only {} gains)",
+                         fmt::join(rules, " "), who.name, core::operation_name(op), path,
+                         p.types[sc.context->type].name);
+    }
+    bool added = false;
+    for (const auto& st : d.steps) {
+      if (st.unknown || st.decision.granted() || !st.target.context || st.cls == 0) continue;
+      // A constraint or the role check: no allow rule helps.
+      if ((st.decision.te_allowed & st.decision.requested) == st.decision.requested) return {};
+      const sel::Context& src = st.source ? *st.source : *sc.context;
+      sel::AllowRule r;
+      r.source = src.type;
+      r.target = st.target.context->type;
+      r.cls = st.cls;
+      r.permissions = st.decision.requested & ~st.decision.te_allowed;
+      changed_policy->allows.push_back(r);
+      rules.push_back(fmt::format("`{}`", changed_policy->rule_text(r)));
+      added = true;
+    }
+    if (!added) return {};
+  }
+  return {};
 }
 
 std::string layers_note(const Layers& l) {
@@ -720,6 +817,9 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
                                 layers_note(layers(tree, sv, a.credentials, Operation::Create, p, {}, d)));
           f.origin = a.access.origin;
           f.access = witness(a.credentials, Operation::Create, p, d);
+          if (sv && d.dac_granted && d.selinux == false) {
+            f.fix = selinux_fix(policy, host, tree, *sv, a.credentials, Operation::Create, p, {}, accesses);
+          }
           findings.push_back(std::move(f));
         }
         continue;
@@ -792,6 +892,9 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
                                 perms_text(bits), d.decisive.path, a.service->name,
                                 core::operation_name(a.access.operation), p);
           }
+        }
+        if (f.fix.empty() && sv && d.dac_granted && d.selinux == false) {
+          f.fix = selinux_fix(policy, host, tree, *sv, a.credentials, a.access.operation, p, {}, accesses);
         }
         findings.push_back(std::move(f));
       }
