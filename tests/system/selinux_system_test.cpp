@@ -22,6 +22,7 @@
 #include "rampart/core/selinux_eval.h"
 #include "rampart/importers/registry.h"
 #include "rampart/importers/selinux.h"
+#include "rampart/solver/session.h"
 #include "selinux_oracle.h"
 
 namespace rampart {
@@ -456,6 +457,260 @@ TEST(SelinuxSystem, LabelsEqualMatchpathcon) {
       compared, specs, labelled, none, existing, disagreements.size());
   EXPECT_GE(compared, size_t(1000));
   (void)fx;
+}
+
+// ---- 3. the solver: who can, against a brute force through libsepol ------------------
+
+// A host with the reference policy, `/` labelled root_t and `/f` labelled
+// `file_type`, and `selinux.boolean.*` settings.
+core::Policy one_file_host(const std::shared_ptr<sel::CompiledPolicy>& policy, const std::string& file_type,
+                           const std::map<std::string, std::string>& settings = {}) {
+  core::Policy m;
+  core::Host h;
+  h.name = "h";
+  h.settings = settings;
+  m.add(h);
+  auto node = [](const std::string& path, core::FileType type, const std::string& label) {
+    core::FileNode n;
+    n.host = core::HostId(0);
+    n.path = path;
+    n.type = type;
+    n.mode = type == core::FileType::Directory ? 0755 : 0666;
+    n.selinux_label = label;
+    return n;
+  };
+  m.files = {node("/", core::FileType::Directory, "system_u:object_r:root_t:s0"),
+             node("/f", core::FileType::Regular, "system_u:object_r:" + file_type + ":s0")};
+  sel::HostFacts facts;
+  facts.host = core::HostId(0);
+  facts.policy = policy;
+  m.selinux.push_back(facts);
+  return m;
+}
+
+core::Question who_can(core::Operation op, const std::string& path) {
+  core::Question q;
+  q.is_query = true;
+  q.text = fmt::format("who can {} \"{}\"", core::operation_name(op), path);
+  core::AccessQuestion a;
+  a.claim = core::AccessClaim::WhoCan;
+  a.operation = op;
+  a.path = path;
+  a.host = core::HostId(0);
+  q.body = a;
+  return q;
+}
+
+TEST(SelinuxSystem, WhoCanWriteEqualsBruteForceThroughLibsepol) {
+  NEED_POLICY();
+  auto& fx = fixture();
+  const sel::CompiledPolicy& p = *fx.policy;
+  uint16_t dir = uint16_t(p.class_index("dir")), file = uint16_t(p.class_index("file"));
+  uint32_t search = p.classes[dir].bit("search");
+  uint32_t write_open = p.classes[file].bit("write") | p.classes[file].bit("open");
+  sepol_security_id_t root = fx.oracle->sid("system_u:object_r:root_t:s0");
+  ASSERT_NE(root, 0u);
+  struct Case {
+    std::string type;
+    std::map<std::string, std::string> settings;
+  };
+  std::vector<Case> cases{{"httpd_log_t", {}},
+                          {"httpd_sys_rw_content_t", {}},
+                          {"httpd_sys_content_t", {}},
+                          {"httpd_sys_content_t", {{"selinux.boolean.httpd_unified", "true"}}},
+                          {"etc_t", {}},
+                          {"shadow_t", {}},
+                          {"var_log_t", {}},
+                          {"user_home_t", {}}};
+  size_t types_checked = 0;
+  for (const auto& c : cases) {
+    core::Policy model = one_file_host(fx.policy, c.type, c.settings);
+    solver::Session session(model);
+    core::Result r = session.answer(who_can(core::Operation::Write, "/f"));
+    ASSERT_TRUE(r.set) << r.reason;
+    ASSERT_TRUE(r.set->domains_known) << r.reason;
+    std::set<std::string> mine(r.set->domains.begin(), r.set->domains.end());
+    // The brute force: every type of the policy in the context rampart
+    // assumes for its processes (libsepol must accept it), decided by
+    // libsepol: search on / and open+write on /f; a permissive type is let through.
+    auto view = sel::HostView::build(model, core::HostId(0));
+    ASSERT_TRUE(view);
+    for (const auto& [key, value] : c.settings) {
+      uint32_t b = p.boolean(key.substr(std::string("selinux.boolean.").size()));
+      ASSERT_NE(b, sel::kNone);
+      fx.oracle->set_boolean(b, value == "true");
+    }
+    sepol_security_id_t target = fx.oracle->sid("system_u:object_r:" + c.type + ":s0");
+    ASSERT_NE(target, 0u) << c.type;
+    std::set<std::string> theirs;
+    size_t domains = 0;
+    for (uint32_t t = 0; t < p.types.size(); ++t) {
+      if (p.types[t].attribute) continue;
+      ++types_checked;
+      std::optional<sel::Context> ctx = view->assumed_domain_context(t);
+      if (!ctx) continue;
+      ++domains;
+      sepol_security_id_t s = fx.oracle->sid(sel::context_text(p, *ctx));
+      ASSERT_NE(s, 0u) << "libsepol refuses the context rampart assumes: " << sel::context_text(p, *ctx);
+      bool permissive = ebitmap_get_bit(&fx.oracle->db().permissive_map, t + 1) != 0;
+      bool ok = (fx.oracle->allowed(s, root, dir, search) & search) == search &&
+                (fx.oracle->allowed(s, target, file, write_open) & write_open) == write_open;
+      if (ok || permissive) theirs.insert(p.types[t].name);
+    }
+    for (const auto& [key, value] : c.settings) {
+      uint32_t b = p.boolean(key.substr(std::string("selinux.boolean.").size()));
+      fx.oracle->set_boolean(b, p.booleans[b].value);
+    }
+    std::vector<std::string> only_mine, only_theirs;
+    std::set_difference(mine.begin(), mine.end(), theirs.begin(), theirs.end(),
+                        std::back_inserter(only_mine));
+    std::set_difference(theirs.begin(), theirs.end(), mine.begin(), mine.end(),
+                        std::back_inserter(only_theirs));
+    EXPECT_TRUE(only_mine.empty()) << c.type
+                                   << ": rampart only: " << fmt::format("{}", fmt::join(only_mine, " "));
+    EXPECT_TRUE(only_theirs.empty()) << c.type
+                                     << ": libsepol only: " << fmt::format("{}", fmt::join(only_theirs, " "));
+    EXPECT_FALSE(theirs.empty()) << c.type;
+    std::printf("who can write %s%s: %zu of %zu domains (libsepol: %zu)\n", c.type.c_str(),
+                c.settings.empty() ? "" : " (httpd_unified on)", mine.size(), domains, theirs.size());
+  }
+  EXPECT_GE(types_checked, size_t(5 * 3000));
+}
+
+// ---- 4. the solver against the evaluator: domain questions and DAC ∧ SELinux ---------------
+
+// Random `can domain D OP /f` and `can SERVICE OP /f` questions on random
+// labels; the session replays every answer through the evaluator and throws
+// on a disagreement, and the answers must agree with decide_file_access.
+TEST(SelinuxSystem, SolverAgreesWithEvaluator) {
+  NEED_POLICY();
+  auto& fx = fixture();
+  const sel::CompiledPolicy& p = *fx.policy;
+  std::mt19937_64 rng(61);
+  sel::HostView bare(fx.policy);
+  std::vector<uint32_t> domains = bare.domains();
+  std::vector<uint32_t> file_types;
+  for (uint32_t t = 0; t < p.types.size(); ++t) {
+    if (!p.types[t].attribute && !std::binary_search(domains.begin(), domains.end(), t))
+      file_types.push_back(t);
+  }
+  const core::Operation ops[] = {core::Operation::Read,   core::Operation::Write,  core::Operation::Append,
+                                 core::Operation::Create, core::Operation::Delete, core::Operation::Execute};
+  size_t asked = 0, granted = 0, unknown = 0;
+  for (int round = 0; round < 60 / kScale; ++round) {
+    std::string type = p.types[file_types[rng() % file_types.size()]].name;
+    core::Policy model = one_file_host(fx.policy, type);
+    // A service in a random domain, run as root (DAC grants; capabilities filtered by SELinux).
+    core::Service svc;
+    svc.host = core::HostId(0);
+    svc.name = "svc";
+    svc.uid = 0;
+    svc.domain = p.types[domains[rng() % domains.size()]].name;
+    model.services.push_back(svc);
+    solver::Session session(model);
+    core::FileTree tree(model, core::HostId(0));
+    auto view = sel::HostView::build(model, core::HostId(0));
+    ASSERT_TRUE(view);
+    for (int k = 0; k < 6; ++k) {
+      core::Operation op = ops[rng() % std::size(ops)];
+      std::string path = op == core::Operation::Create ? "/new" : "/f";
+      core::Question q;
+      q.text = "can";
+      core::AccessQuestion a;
+      a.claim = core::AccessClaim::Can;
+      a.operation = op;
+      a.path = path;
+      a.host = core::HostId(0);
+      bool as_domain = k % 2 == 0;
+      core::Subject s;
+      if (as_domain) {
+        s.kind = core::Subject::Kind::Domain;
+        s.domain = p.types[domains[rng() % domains.size()]].name;
+      } else {
+        s.kind = core::Subject::Kind::Service;
+        s.service = core::ServiceId(0);
+      }
+      a.subjects = {s};
+      q.body = a;
+      core::Result r;
+      ASSERT_NO_THROW(r = session.answer(q)) << type << " " << core::operation_name(op) << " " << s.domain;
+      ++asked;
+      // The evaluator's own answer.
+      core::Verdict expected;
+      if (as_domain) {
+        sel::SubjectContext sc = view->domain_context(p.type(s.domain));
+        sel::SelinuxDecision d = sel::decide_selinux(tree, *view, sc, op, path);
+        expected = !d.known    ? core::Verdict::Unknown
+                   : d.granted ? core::Verdict::Holds
+                               : core::Verdict::Violated;
+      } else {
+        core::Credentials c = core::credentials_of(model, model.services[0]);
+        core::AccessDecision d = core::decide_file_access(tree, &*view, c, op, path);
+        expected = d.unknown   ? core::Verdict::Unknown
+                   : d.granted ? core::Verdict::Holds
+                               : core::Verdict::Violated;
+      }
+      EXPECT_EQ(int(r.verdict), int(expected)) << type << " " << core::operation_name(op) << ": " << r.reason;
+      granted += r.verdict == core::Verdict::Holds;
+      unknown += r.verdict == core::Verdict::Unknown;
+    }
+  }
+  std::printf("solver vs evaluator: %zu questions (%zu granted, %zu unknown), 0 replay failures\n", asked,
+              granted, unknown);
+}
+
+// ---- 5. allow rules: rampart's model == sesearch ---------------------------------------
+
+// `sesearch -A -s TYPE` for a few domains: the same rules (source, target,
+// class, permissions, and the boolean of a conditional rule), as rampart
+// reads them from the compiled policy.
+TEST(SelinuxSystem, AllowRulesEqualSesearch) {
+  NEED_POLICY();
+  if (!have_program("sesearch")) GTEST_SKIP() << "sesearch is not installed (setools)";
+  auto& fx = fixture();
+  const sel::CompiledPolicy& p = *fx.policy;
+  size_t compared = 0;
+  for (const char* domain : {"httpd_t", "initrc_t", "sshd_t"}) {
+    uint32_t s = p.type(domain);
+    ASSERT_NE(s, sel::kNone);
+    // rampart: every rule whose source is the type or one of its attributes.
+    std::set<std::string> mine;
+    for (const auto& r : p.allows) {
+      if (!p.has_attribute(s, r.source)) continue;
+      std::string text = p.rule_text(r);
+      text = text.substr(0, text.find("  (if "));
+      if (r.condition != sel::kNone) {
+        // sesearch prints one rule per (boolean expression, branch); the
+        // reference policy's conditions are single booleans.
+        const auto& expr = p.conditions[r.condition].expr;
+        if (expr.size() != 1 || expr[0].op != sel::CondNode::Op::Bool) continue;
+        text += fmt::format(" [ {} ]:{}", p.booleans[expr[0].boolean].name, r.when ? "True" : "False");
+      }
+      mine.insert(text);
+    }
+    std::string out = run(fmt::format("sesearch -A -s {} {} 2>/dev/null", domain, kPolicy));
+    std::set<std::string> theirs;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("allow ", 0) != 0) continue;
+      // Multi-boolean conditions are left out on both sides.
+      auto open = line.find("[ ");
+      if (open != std::string::npos && line.find_first_of("&|!^", open) != std::string::npos) continue;
+      theirs.insert(line);
+    }
+    std::vector<std::string> only_mine, only_theirs;
+    std::set_difference(mine.begin(), mine.end(), theirs.begin(), theirs.end(),
+                        std::back_inserter(only_mine));
+    std::set_difference(theirs.begin(), theirs.end(), mine.begin(), mine.end(),
+                        std::back_inserter(only_theirs));
+    for (size_t i = 0; i < only_mine.size() && i < 5; ++i)
+      ADD_FAILURE() << domain << ": rampart only: " << only_mine[i];
+    for (size_t i = 0; i < only_theirs.size() && i < 5; ++i)
+      ADD_FAILURE() << domain << ": sesearch only: " << only_theirs[i];
+    compared += theirs.size();
+    std::printf("sesearch -A -s %s: %zu rules, rampart %zu\n", domain, theirs.size(), mine.size());
+  }
+  EXPECT_GE(compared, size_t(50));
 }
 
 }  // namespace
