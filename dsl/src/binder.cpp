@@ -381,6 +381,45 @@ std::optional<core::ServiceSet> Binder::services(const ast::ServiceList& l) {
 
 // ---- imports ---------------------------------------------------------------
 
+// Takes the hosts without a name out of an import's fragment. Elements of the
+// fragment on such a host are left without a host (the binder adopts them),
+// and the ids of the named hosts after them shift down.
+std::vector<core::Host> Binder::take_unnamed_hosts(core::ImportResult& result) {
+  std::vector<core::Host> out;
+  auto& hosts = result.fragment.hosts;
+  if (std::none_of(hosts.begin(), hosts.end(), [](const core::Host& h) { return h.name.empty(); })) return out;
+  std::vector<core::HostId> remap;
+  std::vector<core::Host> kept;
+  for (auto& h : hosts) {
+    if (h.name.empty()) {
+      remap.emplace_back();
+      out.push_back(std::move(h));
+    } else {
+      remap.emplace_back(uint32_t(kept.size()));
+      kept.push_back(std::move(h));
+    }
+  }
+  hosts = std::move(kept);
+  auto fix = [&](core::HostId& id) {
+    if (id.valid() && id.index() < remap.size()) id = remap[id.index()];
+  };
+  for (auto& u : result.fragment.users) fix(u.host);
+  for (auto& g : result.fragment.groups) fix(g.host);
+  for (auto& f : result.fragment.files) fix(f.host);
+  for (auto& m : result.fragment.mounts) fix(m.host);
+  for (auto& s : result.fragment.services) fix(s.host);
+  std::vector<core::ImportedObject> objects;
+  for (auto& o : result.objects) {
+    if (o.kind == core::ObjectKind::Host) {
+      if (o.index >= remap.size() || !remap[o.index].valid()) continue;
+      o.index = remap[o.index].value;
+    }
+    objects.push_back(std::move(o));
+  }
+  result.objects = std::move(objects);
+  return out;
+}
+
 void Binder::run_import(const ast::Import& imp, core::HostId host) {
   if (imp.name && !host.valid()) {
     auto it = names_.find(imp.name->text);
@@ -418,6 +457,7 @@ void Binder::run_import(const ast::Import& imp, core::HostId host) {
   diags_.append(result.diagnostics);
   const size_t result_mounts = result.fragment.mounts.size();
   if (result.diagnostics.has_errors()) return;
+  std::vector<core::Host> here = take_unnamed_hosts(result);
   core::MergeOffsets off = core::merge(policy_, std::move(result.fragment));
   policy_.source_files.push_back(req.display_path);
   // Host contents an importer leaves without a host (passwd, file
@@ -436,6 +476,27 @@ void Binder::run_import(const ast::Import& imp, core::HostId host) {
   adopt(policy_.services, off.services);
   adopt(policy_.mounts, uint32_t(policy_.mounts.size() - result_mounts));
   adopt(policy_.selinux, off.selinux);
+  // A fragment host without a name stands for the host block the import
+  // sits in (a netstat or IIS export): its interfaces and listeners join it.
+  for (auto& h : here) {
+    if (!host.valid()) {
+      orphans = true;
+      continue;
+    }
+    core::Host& target = policy_.hosts.at(host.index());
+    for (auto& i : h.interfaces) target.interfaces.push_back(std::move(i));
+    for (auto& l : h.listeners) {
+      if (l.service.valid()) l.service = core::ServiceId(l.service.value + off.services);
+      if (l.bind.kind == core::Bind::Kind::Address && !l.bind.address.is_loopback() &&
+          !target.addresses().contains(l.bind.address)) {
+        diags_.warning(codes::kBadListener, l.origin.known() ? l.origin : imp.origin,
+                       fmt::format("host `{}` has no address {}: the imported listener {} accepts nothing from "
+                                   "the network",
+                                   target.name, l.bind.address.to_string(), l.to_string()));
+      }
+      target.listeners.push_back(std::move(l));
+    }
+  }
   if (orphans) {
     diags_.error(codes::kImportFailed, imp.origin,
                  fmt::format("`{}` describes the contents of one host: import it inside a host block", imp.format));

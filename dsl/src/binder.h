@@ -67,6 +67,7 @@ class Binder {
 
   void declare_statements(const ast::SourceFile& file);
   void run_import(const ast::Import& imp, core::HostId host);
+  static std::vector<core::Host> take_unnamed_hosts(core::ImportResult& result);
   void bind_firewall(const ast::Firewall& fw, Name& entry);
   void bind_host(const ast::Host& h);
   void bind_host_addresses(const ast::Host& h, core::Host& host);

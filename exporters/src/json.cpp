@@ -236,7 +236,10 @@ std::string render_json(const core::Report& report) {
   for (const auto& d : report.diagnostics) diags.push_back(diagnostic(d));
   j["diagnostics"] = std::move(diags);
   auto s = report.summary();
-  j["summary"] = {{"holds", s.holds}, {"violated", s.violated}, {"unknown", s.unknown}, {"queries", s.queries},
+  j["summary"] = {{"holds", s.holds},
+                  {"violated", s.violated},
+                  {"unknown", s.unknown},
+                  {"queries", s.queries},
                   {"unanswered_queries", s.unanswered_queries}};
   if (!report.internal_error.empty()) j["internal_error"] = report.internal_error;
   j["exit_code"] = report.exit_code();

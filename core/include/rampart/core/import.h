@@ -31,6 +31,10 @@ struct ImportedObject {
   uint32_t index = 0;  // index into the fragment's vector of that kind
 };
 
+// A fragment host whose name is empty stands for the host block the import
+// sits in: its interfaces and listeners are added to that host (a listener's
+// service is a fragment service id, like any other). At top level such a
+// host is an error, as are users or services left without a host.
 struct ImportResult {
   Policy fragment;
   std::vector<ImportedObject> objects;
