@@ -1,17 +1,21 @@
 #include "app.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "graphviz.h"
 #include "rampart/core/evaluator.h"
 #include "rampart/core/result.h"
+#include "rampart/core/selinux_eval.h"
 #include "rampart/dsl/frontend.h"
 #include "rampart/exporters/html.h"
 #include "rampart/exporters/json.h"
@@ -21,6 +25,7 @@
 #include "rampart/exporters/sarif.h"
 #include "rampart/exporters/text.h"
 #include "rampart/importers/registry.h"
+#include "rampart/importers/selinux.h"
 #include "rampart/solver/diff.h"
 #include "rampart/solver/lint.h"
 #include "rampart/solver/session.h"
@@ -414,6 +419,149 @@ int cmd_explain(const std::string& file, const std::string& packet_text, const O
   return emit(report, o, s, &*policy);
 }
 
+// `rampart explain FILE --avc 'LINE'` (or `--avc @audit.log`): each AVC
+// record explained on the host with a compiled SELinux policy: the missing
+// allow rule, the booleans whose other state would grant it, the
+// constraint that removed it, and whether DAC would deny the access anyway
+// (when the record's PATH and SYSCALL ids name a file of the model).
+int cmd_explain_avc(const std::string& file, const std::string& host_name, const std::string& avc,
+                    const Options& o, Streams& s) {
+  namespace sel = core::selinux;
+  core::Report report;
+  report.command = "explain";
+  auto policy = load(file, report);
+  if (!policy) return emit(report, o, s);
+  std::optional<core::HostId> host;
+  if (!host_name.empty()) {
+    host = policy->find_host(host_name);
+    if (!host) throw UsageError(fmt::format("no host is named `{}`", host_name));
+  } else {
+    std::vector<core::HostId> with;
+    for (size_t h = 0; h < policy->hosts.size(); ++h) {
+      if (sel::HostView::build(*policy, core::HostId(uint32_t(h)))) with.push_back(core::HostId(uint32_t(h)));
+    }
+    if (with.size() != 1)
+      throw UsageError(with.empty() ? "--avc: no host of the policy has a compiled SELinux policy"
+                                    : "--avc: several hosts have an SELinux policy; name one with --host");
+    host = with[0];
+  }
+  auto view = sel::HostView::build(*policy, *host);
+  if (!view)
+    throw UsageError(
+        fmt::format("--avc: host `{}` has no compiled SELinux policy", policy->host(*host).name));
+  std::string text = avc, display = "<avc>";
+  if (!avc.empty() && avc[0] == '@') {
+    display = avc.substr(1);
+    std::ifstream in(display, std::ios::binary);
+    if (!in) throw UsageError(fmt::format("cannot read `{}`", display));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  core::Diagnostics diags;
+  auto events = importers::parse_audit_log(text, display, diags);
+  auto d = diags.sorted();
+  report.diagnostics.insert(report.diagnostics.end(), d.begin(), d.end());
+  if (diags.has_errors()) return emit(report, o, s);
+  if (events.empty()) throw UsageError(fmt::format("--avc: no AVC record in {}", display));
+  const sel::CompiledPolicy& p = view->policy();
+  core::FileTree tree(*policy, *host);
+  for (const auto& e : events) {
+    const sel::AvcRecord& a = e.avc;
+    core::Result r;
+    r.text = fmt::format("avc: {} {{ {} }} {} -> {} : {}", a.denied ? "denied" : "granted",
+                         fmt::join(a.permissions, " "), a.scontext, a.tcontext, a.tclass);
+    r.kind = "explain";
+    r.is_query = true;
+    r.origin = core::Origin::native_line(display, uint32_t(a.line), 1);
+    r.verdict = core::Verdict::Holds;
+    std::string err;
+    auto sc = sel::parse_context(p, a.scontext, &err);
+    auto tc = sc ? sel::parse_context(p, a.tcontext, &err) : std::nullopt;
+    uint32_t cls = p.class_index(a.tclass);
+    if (!sc || !tc || cls == sel::kNone) {
+      r.verdict = core::Verdict::Unknown;
+      r.reason = cls == sel::kNone ? fmt::format("the policy has no class `{}`", a.tclass)
+                                   : fmt::format("not a context of this policy: {}", err);
+      report.results.push_back(std::move(r));
+      continue;
+    }
+    uint32_t requested = 0;
+    std::vector<std::string> unknown_perms;
+    for (const auto& name : a.permissions) {
+      uint32_t b = p.classes[cls].bit(name);
+      if (b)
+        requested |= b;
+      else
+        unknown_perms.push_back(name);
+    }
+    std::vector<std::string> parts;
+    sel::AvDecision av = view->compute_av(*sc, *tc, uint16_t(cls), requested);
+    sel::Explanation ex = sel::explain(*view, *sc, *tc, uint16_t(cls), requested);
+    std::string pair = fmt::format("{} {}:{} {}", p.types[sc->type].name, p.types[tc->type].name, a.tclass,
+                                   p.permissions_text(uint16_t(cls), requested));
+    if (av.granted()) {
+      parts.push_back(
+          fmt::format("the policy grants {} under this host's booleans (the record predates a change, "
+                      "or the booleans differ)",
+                      pair));
+    } else {
+      parts.push_back(fmt::format("SELinux denies {}", pair));
+      for (const auto& m : ex.missing) parts.push_back(fmt::format("no rule `{}`", m));
+      for (const auto& b : ex.booleans) parts.push_back(b);
+      for (const auto& c : ex.constraints) parts.push_back(c);
+      if (ex.booleans.empty() && ex.constraints.empty())
+        parts.push_back("no boolean of the policy would grant it");
+    }
+    for (const auto& n : unknown_perms) parts.push_back(fmt::format("the class has no permission `{}`", n));
+    for (const auto& n : ex.notes) parts.push_back(n);
+    if (a.permissive)
+      parts.push_back(*a.permissive ? "logged in permissive mode: it was allowed"
+                                    : "enforced: the access failed");
+    // DAC, when the record names a file of the model and the process's ids.
+    std::string path = e.paths.empty() ? a.path : e.paths.back();
+    if (!path.empty() && path[0] != '/' && !e.cwd.empty()) path = e.cwd + "/" + path;
+    std::optional<core::Operation> op;
+    auto has = [&](const char* n) {
+      return std::find(a.permissions.begin(), a.permissions.end(), n) != a.permissions.end();
+    };
+    if (has("append"))
+      op = core::Operation::Append;
+    else if (has("write"))
+      op = core::Operation::Write;
+    else if (has("create") || has("add_name"))
+      op = core::Operation::Create;
+    else if (has("unlink") || has("remove_name"))
+      op = core::Operation::Delete;
+    else if (has("execute"))
+      op = core::Operation::Execute;
+    else if (has("read"))
+      op = a.tclass == "dir" ? core::Operation::List : core::Operation::Read;
+    else if (has("search"))
+      op = core::Operation::Search;
+    if (!e.has_ids || path.empty() || path[0] != '/') {
+      parts.push_back("DAC not judged: the record has no PATH and SYSCALL ids");
+    } else if (!op || (!tree.find(path) && *op != core::Operation::Create)) {
+      parts.push_back(fmt::format("DAC not judged: {} is not in the model", path));
+    } else {
+      core::Credentials c;
+      c.name = a.comm.empty() ? "the process" : a.comm;
+      c.kind = "process";
+      c.uid = e.fsuid;
+      c.gid = e.gid;
+      c.capabilities = e.fsuid == 0 ? core::kAllCapabilities : 0;
+      core::AccessDecision dac = core::decide_access(tree, c, *op, path);
+      parts.push_back(dac.granted ? fmt::format("DAC grants {} {} (uid {}): SELinux alone denies",
+                                                core::operation_name(*op), path, e.fsuid)
+                                  : fmt::format("DAC would deny it anyway: {} ({})", dac.decisive.detail,
+                                                core::errno_name(dac.error)));
+    }
+    r.reason = fmt::format("{}", fmt::join(parts, "; "));
+    report.results.push_back(std::move(r));
+  }
+  return emit(report, o, s);
+}
+
 void add_output_options(CLI::App* cmd, Options& o) {
   cmd->add_option("--format", o.format, "output format")
       ->check(CLI::IsMember({"text", "json", "markdown", "sarif", "junit", "html", "dot"}))
@@ -471,15 +619,19 @@ Exit codes: 0 every claim holds, 1 a claim is violated, 2 bad input or usage,
   auto* explain =
       app.add_subcommand("explain", "trace one packet (or a question's witness) through every layer");
   explain->add_option("FILE", file, "policy file")->required();
-  explain->add_option("PACKET", packet, "a packet, PROTO SRC[:PORT] -> DST[:PORT], or a question")
-      ->required();
+  std::string avc, avc_host;
+  explain->add_option("PACKET", packet, "a packet, PROTO SRC[:PORT] -> DST[:PORT], or a question");
+  explain->add_option("--avc", avc, "an AVC record from audit.log, or @FILE of audit lines, to explain");
+  explain->add_option("--host", avc_host, "with --avc: the host whose SELinux policy decides");
   add_output_options(explain, opts);
   add_solver_options(explain, opts);
   explain->footer(R"(Examples:
   rampart explain policy.rampart 'tcp 192.168.1.50:40000 -> web1:22'
   rampart explain policy.rampart 'udp [2001:db8::1]:5353 -> [2001:db8::10]:53'
   rampart explain policy.rampart 'icmp 10.0.0.1 -> web1 type 8 code 0'
-  rampart explain policy.rampart 'reach internet -> web1 tcp/22')");
+  rampart explain policy.rampart 'reach internet -> web1 tcp/22'
+  rampart explain policy.rampart --avc 'type=AVC msg=audit(...): avc:  denied  { write } for ...'
+  rampart explain policy.rampart --avc @/var/log/audit/audit.log)");
 
   std::string host_name;
   auto* conflicts =
@@ -569,7 +721,14 @@ Examples:
   try {
     if (check->parsed()) return cmd_check(file, opts, streams);
     if (query->parsed()) return cmd_query(file, question, opts, streams);
-    if (explain->parsed()) return cmd_explain(file, packet, opts, streams);
+    if (explain->parsed()) {
+      if (!avc.empty()) {
+        if (!packet.empty()) throw UsageError("explain takes a packet or --avc, not both");
+        return cmd_explain_avc(file, avc_host, avc, opts, streams);
+      }
+      if (packet.empty()) throw UsageError("explain needs a packet, a question or --avc");
+      return cmd_explain(file, packet, opts, streams);
+    }
     if (conflicts->parsed()) return cmd_conflicts(file, host_name, opts, streams);
     if (diffcmd->parsed()) return cmd_diff(diff_sides, base, fail_on, opts, streams);
     if (lintcmd->parsed()) return cmd_lint(file, opts, streams);

@@ -91,6 +91,7 @@ MergeOffsets merge(Policy& into, Policy fragment) {
   off.groups = uint32_t(into.groups.size());
   off.files = uint32_t(into.files.size());
   off.services = uint32_t(into.services.size());
+  off.selinux = uint32_t(into.selinux.size());
   off.conditions = uint32_t(into.conditions.size());
 
   // Conditions are interned by name, so their ids do not simply shift.
@@ -144,6 +145,10 @@ MergeOffsets merge(Policy& into, Policy fragment) {
   for (auto& s : fragment.services) {
     shift(s.host, off.hosts);
     into.services.push_back(std::move(s));
+  }
+  for (auto& f : fragment.selinux) {
+    shift(f.host, off.hosts);
+    into.selinux.push_back(std::move(f));
   }
   for (auto& f : fragment.source_files) into.source_files.push_back(std::move(f));
   // Questions come from the language only; an importer producing one is a bug.

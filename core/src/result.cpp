@@ -26,6 +26,7 @@ int Report::exit_code() const {
   }
   for (const auto& f : findings) {
     if (f.severity == Severity::Error) return exit_code::kViolated;
+    if (f.unknown) unknown = true;
   }
   return unknown ? exit_code::kUnknown : exit_code::kOk;
 }

@@ -152,7 +152,7 @@ question
 thatCan : THAT CAN operation path=STRING ;
 source  : addrExpr (PORT portList)? ;
 target  : addrExpr ;
-subject : (USER | SERVICE)? ident ;
+subject : (USER | SERVICE | DOMAIN)? ident ;
 
 // A concrete packet, for `rampart explain`: `tcp 192.168.1.50:40000 -> web1:22`.
 packetSpec : protoName packetEnd ARROW packetEnd (TYPE INT (CODE INT)?)? ;

@@ -260,7 +260,7 @@ struct Host {
 };
 
 struct Subject {
-  std::string kind;  // "", "user" or "service"
+  std::string kind;  // "", "user", "service" or "domain" (an SELinux type)
   Ident name;
   Origin origin;
 };

@@ -458,6 +458,7 @@ void Binder::bind_access_declarations() {
 }
 
 std::optional<core::Subject> Binder::subject(const ast::Subject& s, std::optional<core::HostId>& host) {
+  if (s.kind == "domain") return domain_subject(s, host);
   auto find_in = [&](core::HostId h) -> std::pair<std::optional<core::ServiceId>, const core::User*> {
     return {s.kind != "user" ? policy_.find_service(s.name.text, h) : std::nullopt,
             s.kind != "service" ? user_named(h, s.name.text) : nullptr};
@@ -549,6 +550,12 @@ std::optional<core::Question> Binder::access_question(const ast::Question& q, bo
     case K::OnlyCan: {
       a.claim = core::AccessClaim::OnlyCan;
       for (const auto& sub : q.subjects) {
+        if (sub.kind == "domain") {
+          diags_.error(
+              codes::kSelinuxDomainSubject, sub.origin,
+              "`only { ... } can` lists users and services; ask `query who can` for the SELinux domains");
+          return std::nullopt;
+        }
         auto s = subject(sub, host);
         if (!s) return std::nullopt;
         a.subjects.push_back(*s);

@@ -475,6 +475,7 @@ void Binder::run_import(const ast::Import& imp, core::HostId host) {
   adopt(policy_.files, off.files);
   adopt(policy_.services, off.services);
   adopt(policy_.mounts, uint32_t(policy_.mounts.size() - result_mounts));
+  adopt(policy_.selinux, off.selinux);
   // A fragment host without a name stands for the host block the import
   // sits in (a netstat or IIS export): its interfaces and listeners join it.
   for (auto& h : here) {
@@ -914,6 +915,7 @@ void Binder::bind_host(const ast::Host& h) {
       }
       case K::Set:
         policy_.hosts.at(id.index()).settings[item.setting_key] = item.setting_value;
+        check_selinux_setting(id, item);
         break;
       case K::Import:
         break;  // run in the declaration pass
@@ -1147,6 +1149,7 @@ std::optional<core::Policy> Binder::bind(std::vector<std::pair<std::string, cons
       if (n.kind == NameKind::Host && n.origin == st.host->name.origin) bind_host(*st.host);
     }
   }
+  check_selinux();
   for (const auto& [path, file] : files_) {
     for (const auto& st : file->statements) {
       if (st.kind == K::Assert || st.kind == K::Query) {

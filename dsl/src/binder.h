@@ -107,6 +107,12 @@ class Binder {
   std::optional<core::Question> access_question(const ast::Question& q, bool is_query);
   std::vector<AccessDecl> access_decls_;
 
+  // SELinux (bind_selinux.cpp): `set selinux.*` settings, labels, domains,
+  // the facts imported for each host.
+  void check_selinux_setting(core::HostId host, const ast::HostItem& item);
+  void check_selinux();
+  std::optional<core::Subject> domain_subject(const ast::Subject& s, std::optional<core::HostId>& host);
+
   const core::ImportResolver* resolver_;
   core::Diagnostics& diags_;
   core::Policy policy_;

@@ -50,4 +50,14 @@ inline constexpr const char* kImportFailed = "RP2303";
 inline constexpr const char* kBadQuestion = "RP2401";
 inline constexpr const char* kNotSupported = "RP2402";
 
+// SELinux in the language (RP3510-RP3519; the importers' own are RP3501-RP3509)
+inline constexpr const char* kSelinuxBoolean = "RP3510";
+inline constexpr const char* kSelinuxSetting = "RP3511";
+inline constexpr const char* kSelinuxTwoPolicies = "RP3512";
+inline constexpr const char* kSelinuxUnknownName = "RP3513";
+inline constexpr const char* kSelinuxBadLabel = "RP3514";
+inline constexpr const char* kSelinuxBadDomain = "RP3515";
+inline constexpr const char* kSelinuxNoPolicy = "RP3516";
+inline constexpr const char* kSelinuxDomainSubject = "RP3517";
+
 }  // namespace rampart::dsl::codes

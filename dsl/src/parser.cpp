@@ -679,6 +679,7 @@ class Builder {
     ast::Subject s;
     if (c->USER()) s.kind = "user";
     if (c->SERVICE()) s.kind = "service";
+    if (c->DOMAIN()) s.kind = "domain";
     s.name = ident(c->ident());
     s.origin = origin(c);
     return s;

@@ -138,9 +138,13 @@ ordered_json set_answer(const core::SetAnswer& s) {
   ordered_json j;
   j["projection"] = s.projection;
   j["certified"] = s.certified;
-  if (!s.subjects.empty() || !s.may_subjects.empty()) {
+  if (!s.subjects.empty() || !s.may_subjects.empty() || !s.domains.empty()) {
     j["must"] = s.subjects;
     j["may"] = s.may_subjects;
+    if (!s.domains.empty() || !s.domains_known) {
+      j["selinux_domains"] = s.domains;
+      j["selinux_domains_exact"] = s.domains_known;
+    }
   } else {
     j["must"] = set_entries(s.must);
     j["may"] = set_entries(s.may);
@@ -215,12 +219,13 @@ std::string render_json(const core::Report& report) {
     if (!rr.created_as.empty()) rj["created_as"] = rr.created_as;
     ordered_json accesses = ordered_json::array();
     for (const auto& a : rr.accesses) {
-      accesses.push_back({{"service", a.service},
-                          {"run_as", a.run_as},
-                          {"operation", a.operation},
-                          {"granted", a.granted},
-                          {"why", a.why},
-                          {"origin", origin(a.origin)}});
+      ordered_json aj{{"service", a.service}, {"run_as", a.run_as}, {"operation", a.operation},
+                      {"granted", a.granted}, {"why", a.why},       {"origin", origin(a.origin)}};
+      if (!a.dac.empty()) {
+        aj["dac"] = a.dac;
+        aj["selinux"] = a.selinux;
+      }
+      accesses.push_back(std::move(aj));
     }
     rj["accesses"] = std::move(accesses);
     rj["fixes"] = rr.fixes;

@@ -123,12 +123,25 @@ std::string render_set(const core::SetAnswer& set, const TextStyle& style, const
     return s;
   };
   bool same = set.must == set.may && set.subjects == set.may_subjects;
-  if (!set.subjects.empty() || !set.may_subjects.empty()) {
+  if (!set.subjects.empty() || !set.may_subjects.empty() || !set.domains.empty()) {
     if (!same) out += indent + "must:\n";
     for (const auto& s : set.subjects) out += fmt::format("{}  {}\n", indent, s);
     if (!same) {
       out += indent + "may:\n";
       for (const auto& s : set.may_subjects) out += fmt::format("{}  {}\n", indent, s);
+    }
+    if (!set.domains.empty()) {
+      out +=
+          fmt::format("{}SELinux domains (DAC aside){}:\n", indent, set.domains_known ? "" : ", not exact");
+      std::string line;
+      for (const auto& d : set.domains) {
+        if (!line.empty() && line.size() + d.size() > 76) {
+          out += fmt::format("{}  {}\n", indent, line);
+          line.clear();
+        }
+        line += (line.empty() ? "" : " ") + d;
+      }
+      if (!line.empty()) out += fmt::format("{}  {}\n", indent, line);
     }
     return out;
   }
@@ -222,9 +235,13 @@ std::string render_text(const core::Report& report, const TextStyle& style) {
       ow = std::max(ow, a.operation.size());
     }
     for (const auto& a : rr.accesses) {
-      out +=
-          fmt::format("  {}  {}  {}  {}  {}\n", pad(a.service, sw), pad(a.run_as, rw), pad(a.operation, ow),
-                      a.granted ? paint("granted", kGreen) : paint("denied ", kRed), a.why);
+      out += fmt::format("  {}  {}  {}  {}  {}\n", pad(a.service, sw), pad(a.run_as, rw), pad(a.operation, ow),
+                         a.granted ? paint("granted", kGreen) : paint("denied ", kRed), a.why);
+      // On an SELinux host, each half on its own where they disagree.
+      if (!a.dac.empty() && a.dac.substr(0, 7) != a.selinux.substr(0, 7)) {
+        out +=
+            fmt::format("  {}  DAC {}; SELinux {}\n", std::string(sw + rw + ow + 4, ' '), a.dac, a.selinux);
+      }
     }
     for (const auto& f : rr.fixes) out += fmt::format("  {} {}\n", paint("fix:", kBold), f);
     if (rr.fixes.empty()) out += "  no verified least-privilege fix found\n";

@@ -1,6 +1,7 @@
 #include "access_answers.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <map>
@@ -8,6 +9,7 @@
 
 #include "access_encoder.h"
 #include "rampart/core/dac.h"
+#include "rampart/core/selinux_eval.h"
 
 namespace rampart::solver {
 
@@ -54,35 +56,86 @@ z3::solver make_solver(z3::context& ctx, const Limits& limits) {
   return s;
 }
 
-// Replays a decision the solver claims; a mismatch is a bug in rampart.
-AccessDecision replay(const core::FileTree& tree, const Credentials& who, Operation op, const std::string& path,
-                      bool expect_granted) {
-  AccessDecision d = core::decide_access(tree, who, op, path);
-  if (d.granted != expect_granted) {
-    core::internal_error(fmt::format("access witness failed replay: the solver says {} may {}{} {}, the evaluator "
-                                     "says {}",
-                                     who.name, expect_granted ? "" : "not ", core::operation_name(op), path,
-                                     core::errno_name(d.error)));
+// What a subject's decision is: granted, denied, or unknown.
+enum class Tri : uint8_t { Granted, Denied, Unknown };
+Tri tri(const AccessDecision& d) {
+  return d.granted ? Tri::Granted : d.unknown ? Tri::Unknown : Tri::Denied;
+}
+const char* tri_name(Tri t) {
+  return t == Tri::Granted ? "granted" : t == Tri::Denied ? "denied" : "unknown";
+}
+
+// Replays a decision the solver claims (DAC ∧ SELinux); a mismatch is a bug in rampart.
+AccessDecision replay(const core::FileTree& tree, const core::selinux::HostView* view, const Credentials& who,
+                      Operation op, const std::string& path, Tri expect) {
+  AccessDecision d = core::decide_file_access(tree, view, who, op, path);
+  if (tri(d) != expect) {
+    core::internal_error(
+        fmt::format("access witness failed replay: the solver says {} {} {} is {}, the evaluator "
+                    "says {} ({})",
+                    who.name, core::operation_name(op), path, tri_name(expect), tri_name(tri(d)),
+                    d.unknown ? d.unknown_reason : core::errno_name(d.error)));
   }
   return d;
 }
 
+AccessDecision replay(const core::FileTree& tree, const core::selinux::HostView* view, const Credentials& who,
+                      Operation op, const std::string& path, bool expect_granted) {
+  return replay(tree, view, who, op, path, expect_granted ? Tri::Granted : Tri::Denied);
+}
+
 std::string decision_reason(const AccessDecision& d) {
+  if (d.unknown) return d.unknown_reason;
   std::string why = d.decisive.detail;
   if (!d.granted) why = fmt::format("{} ({})", why, core::errno_name(d.error));
   return why;
 }
 
+// For an SELinux denial: the other permissions the rules give on the pair,
+// and the booleans that would allow the missing one.
+std::string selinux_hint(const core::FileTree& tree, const core::selinux::HostView* view,
+                         const core::selinux::SubjectContext& subject, Operation op,
+                         const std::string& path) {
+  if (!view || !subject.context) return {};
+  core::selinux::SelinuxDecision s = core::selinux::decide_selinux(tree, *view, subject, op, path);
+  const core::selinux::Step* st = s.first_denied();
+  if (!st || !st->target.context || st->cls == 0) return {};
+  const auto& p = view->policy();
+  const core::selinux::Context& src = st->source ? *st->source : *subject.context;
+  core::selinux::Explanation e =
+      core::selinux::explain(*view, src, *st->target.context, st->cls, st->decision.missing());
+  std::string out;
+  uint32_t other = view->compute_av(src, *st->target.context, st->cls, 0).allowed;
+  if (other) {
+    out += fmt::format("; {} may {} on {}:{}", p.types.at(src.type).name, p.permissions_text(st->cls, other),
+                       p.types.at(st->target.context->type).name, p.classes.at(st->cls).name);
+  }
+  for (size_t i = 0; i < e.booleans.size() && i < 2; ++i) out += "; " + e.booleans[i];
+  return out;
+}
+
+core::Result answer_domain(z3::context& ctx, const core::Policy& policy, const core::Question& question,
+                           const core::AccessQuestion& q, const Limits& limits, Statistics& stats);
+core::SetAnswer who_can_domains(z3::context& ctx, const core::FileTree& tree,
+                                const core::selinux::HostView& view, Operation op,
+                                const std::vector<std::string>& paths, const Limits& limits,
+                                Statistics& stats, bool& gave_up);
+
 }  // namespace
 
 core::Result answer_access(z3::context& ctx, const core::Policy& policy, const core::Question& question,
                            const core::AccessQuestion& q, const Limits& limits, Statistics& stats) {
+  if (!q.subjects.empty() && q.subjects[0].kind == core::Subject::Kind::Domain) {
+    return answer_domain(ctx, policy, question, q, limits, stats);
+  }
   core::Result r;
   r.text = question.text;
   r.kind = question.kind_name();
   r.is_query = question.is_query;
   r.origin = question.origin;
   core::FileTree tree(policy, q.host);
+  std::optional<core::selinux::HostView> view = core::selinux::HostView::build(policy, q.host);
+  const core::selinux::HostView* sv = view ? &*view : nullptr;
   std::vector<AccessSubject> subjects = subjects_of(policy, q.host);
   std::vector<std::string> paths = tree.expand(q.path);
   std::string op = core::operation_name(q.operation);
@@ -90,18 +143,29 @@ core::Result answer_access(z3::context& ctx, const core::Policy& policy, const c
     bool vacuous = q.claim != core::AccessClaim::Can;
     r.verdict = vacuous ? core::Verdict::Holds : core::Verdict::Violated;
     r.reason = fmt::format("no known file matches `{}`", q.path);
-    if (q.claim == core::AccessClaim::WhoCan) r.set = core::SetAnswer{{}, {}, true, "subjects", {}, {}};
+    if (q.claim == core::AccessClaim::WhoCan)
+      r.set = core::SetAnswer{{}, {}, true, "subjects", {}, {}, {}, true};
     return r;
   }
-  AccessEncoder enc(ctx, tree, subjects);
+  AccessEncoder enc(ctx, tree, subjects, sv);
   z3::expr path_var = ctx.bv_const("path!", 32);
-  std::vector<z3::expr> allowed;
-  for (const auto& p : paths) allowed.push_back(enc.allowed(q.operation, p));
-  auto any_path = [&](bool want_allowed) {
-    z3::expr_vector terms(ctx);
-    for (size_t i = 0; i < paths.size(); ++i) {
-      terms.push_back(path_var == ctx.bv_val(uint64_t(i), 32) && (want_allowed ? allowed[i] : !allowed[i]));
+  std::vector<AccessEncoder::Decision> decided;
+  for (const auto& p : paths) decided.push_back(enc.decide(q.operation, p));
+  enum class Want { Granted, Denied, Unknown, Possible };
+  auto formula = [&](size_t i, Want w) -> z3::expr {
+    const auto& d = decided[i];
+    switch (w) {
+      case Want::Granted: return d.granted;
+      case Want::Denied: return !d.granted && !d.unknown;
+      case Want::Unknown: return d.unknown;
+      case Want::Possible: return d.granted || d.unknown;
     }
+    return d.granted;
+  };
+  auto any_path = [&](Want w) {
+    z3::expr_vector terms(ctx);
+    for (size_t i = 0; i < paths.size(); ++i)
+      terms.push_back(path_var == ctx.bv_val(uint64_t(i), 32) && formula(i, w));
     return z3::mk_or(terms);
   };
   auto check = [&](z3::solver& s) {
@@ -115,6 +179,17 @@ core::Result answer_access(z3::context& ctx, const core::Policy& policy, const c
   };
   auto model_path = [&](const z3::model& m) { return paths.at(m.eval(path_var, true).get_numeral_uint()); };
   auto model_subject = [&](const z3::model& m) { return size_t(m.eval(enc.subject(), true).get_numeral_uint64()); };
+  auto context_of = [&](const Credentials& c) {
+    return sv ? sv->context_of(c) : core::selinux::SubjectContext{};
+  };
+  auto witness_of = [&](const Credentials& c, const std::string& path, const AccessDecision& d) {
+    core::AccessWitness w = witness(c, q.operation, path, d);
+    if (sv) {
+      auto sc = sv->context_of(c);
+      w.subject.domain = sc.context ? core::selinux::context_text(sv->policy(), *sc.context) : "unknown";
+    }
+    return w;
+  };
 
   switch (q.claim) {
     case core::AccessClaim::Can:
@@ -122,47 +197,73 @@ core::Result answer_access(z3::context& ctx, const core::Policy& policy, const c
       bool want = q.claim == core::AccessClaim::Can;
       size_t who = index_of(subjects, q.subjects.at(0));
       const Credentials& c = subjects[who].credentials;
-      z3::solver s = make_solver(ctx, limits);
-      s.add(enc.is_subject(who));
-      s.add(any_path(!want));  // a path where the claim fails
-      z3::check_result res = check(s);
-      if (res == z3::unknown) return r;
-      if (res == z3::sat) {
+      // First a path where the claim is refuted, then one where it cannot be decided.
+      for (Want w : {want ? Want::Denied : Want::Granted, Want::Unknown}) {
+        z3::solver s = make_solver(ctx, limits);
+        s.add(enc.is_subject(who));
+        s.add(any_path(w));
+        z3::check_result res = check(s);
+        if (res == z3::unknown) return r;
+        if (res == z3::unsat) continue;
         std::string path = model_path(s.get_model());
-        AccessDecision d = replay(tree, c, q.operation, path, !want);
+        AccessDecision d =
+            replay(tree, sv, c, q.operation, path,
+                   w == Want::Unknown ? Tri::Unknown : (w == Want::Granted ? Tri::Granted : Tri::Denied));
+        r.access = witness_of(c, path, d);
+        if (w == Want::Unknown) {
+          r.verdict = core::Verdict::Unknown;
+          r.reason = fmt::format("unknown whether {} can {} {}: {}", subject_label(policy, subjects[who]), op,
+                                 path, d.unknown_reason);
+          return r;
+        }
         r.verdict = core::Verdict::Violated;
-        r.reason = want ? fmt::format("{} cannot {} {}: {}", subject_label(policy, subjects[who]), op, path,
-                                      decision_reason(d))
+        std::string hint = d.selinux == false && d.dac_granted
+                               ? selinux_hint(tree, sv, context_of(c), q.operation, path)
+                               : "";
+        r.reason = want ? fmt::format("{} cannot {} {}: {}{}", subject_label(policy, subjects[who]), op, path,
+                                      decision_reason(d), hint)
                         : fmt::format("{} can {} {}: {}", subject_label(policy, subjects[who]), op, path,
                                       decision_reason(d));
-        r.access = witness(c, q.operation, path, d);
         return r;
       }
       AccessDecision shown;
-      for (const auto& p : paths) shown = replay(tree, c, q.operation, p, want);
+      for (const auto& p : paths) shown = replay(tree, sv, c, q.operation, p, want);
       r.verdict = core::Verdict::Holds;
-      r.reason = fmt::format("proved: {} {} {} {}{}", subject_label(policy, subjects[who]), want ? "can" : "cannot",
-                             op, paths.size() == 1 ? paths[0] : fmt::format("any of {} files", paths.size()),
-                             want ? "" : fmt::format(" ({})", decision_reason(shown)));
-      r.access = witness(c, q.operation, paths.back(), shown);
+      std::string hint = !want && shown.selinux == false && shown.dac_granted
+                             ? selinux_hint(tree, sv, context_of(c), q.operation, paths.back())
+                             : "";
+      r.reason = fmt::format("proved: {} {} {} {}{}{}", subject_label(policy, subjects[who]),
+                             want ? "can" : "cannot", op,
+                             paths.size() == 1 ? paths[0] : fmt::format("any of {} files", paths.size()),
+                             want ? "" : fmt::format(" ({})", decision_reason(shown)), hint);
+      r.access = witness_of(c, paths.back(), shown);
       return r;
     }
     case core::AccessClaim::OnlyCan: {
-      z3::solver s = make_solver(ctx, limits);
-      s.add(enc.valid_subject());
-      for (const auto& allowed_subject : q.subjects) s.add(!enc.is_subject(index_of(subjects, allowed_subject)));
-      s.add(any_path(true));
-      z3::check_result res = check(s);
-      if (res == z3::unknown) return r;
-      if (res == z3::sat) {
+      for (Want w : {Want::Granted, Want::Unknown}) {
+        z3::solver s = make_solver(ctx, limits);
+        s.add(enc.valid_subject());
+        for (const auto& allowed_subject : q.subjects)
+          s.add(!enc.is_subject(index_of(subjects, allowed_subject)));
+        s.add(any_path(w));
+        z3::check_result res = check(s);
+        if (res == z3::unknown) return r;
+        if (res == z3::unsat) continue;
         z3::model m = s.get_model();
         size_t who = model_subject(m);
         std::string path = model_path(m);
-        AccessDecision d = replay(tree, subjects.at(who).credentials, q.operation, path, true);
+        AccessDecision d = replay(tree, sv, subjects.at(who).credentials, q.operation, path,
+                                  w == Want::Granted ? Tri::Granted : Tri::Unknown);
+        r.access = witness_of(subjects[who].credentials, path, d);
+        if (w == Want::Unknown) {
+          r.verdict = core::Verdict::Unknown;
+          r.reason = fmt::format("unknown whether {} can {} {} too: {}", subject_label(policy, subjects[who]),
+                                 op, path, d.unknown_reason);
+          return r;
+        }
         r.verdict = core::Verdict::Violated;
         r.reason = fmt::format("{} can {} {} too: {}", subject_label(policy, subjects[who]), op, path,
                                decision_reason(d));
-        r.access = witness(subjects[who].credentials, q.operation, path, d);
         return r;
       }
       r.verdict = core::Verdict::Holds;
@@ -171,45 +272,249 @@ core::Result answer_access(z3::context& ctx, const core::Policy& policy, const c
       return r;
     }
     case core::AccessClaim::WhoCan: {
-      z3::solver s = make_solver(ctx, limits);
-      s.add(enc.valid_subject());
-      z3::expr_vector all(ctx);
-      for (const auto& a : allowed) all.push_back(a);
-      s.add(z3::mk_and(all));
-      std::set<size_t> found;
-      while (true) {
-        z3::check_result res = check(s);
-        if (res == z3::unknown) return r;
-        if (res == z3::unsat) break;
-        size_t who = model_subject(s.get_model());
-        if (!found.insert(who).second) core::internal_error("who-can enumeration repeated a subject");
-        s.add(!enc.is_subject(who));
-      }
+      // must: granted on every path; may: granted or unknown on every path.
+      auto enumerate = [&](Want w, std::set<size_t>& found) {
+        z3::solver s = make_solver(ctx, limits);
+        s.add(enc.valid_subject());
+        z3::expr_vector all(ctx);
+        for (size_t i = 0; i < paths.size(); ++i) all.push_back(formula(i, w));
+        s.add(z3::mk_and(all));
+        while (true) {
+          z3::check_result res = check(s);
+          if (res == z3::unknown) return false;
+          if (res == z3::unsat) return true;
+          size_t who = model_subject(s.get_model());
+          if (!found.insert(who).second) core::internal_error("who-can enumeration repeated a subject");
+          s.add(!enc.is_subject(who));
+        }
+      };
+      std::set<size_t> must, may;
+      if (!enumerate(Want::Granted, must)) return r;
+      if (sv && !enumerate(Want::Possible, may)) return r;
+      if (!sv) may = must;
       core::SetAnswer set;
       set.projection = "subjects (users and services of the host)";
       set.certified = true;
       for (size_t i = 0; i < subjects.size(); ++i) {
-        bool can = found.count(i) > 0;
+        // The evaluator agrees with both enumerations, subject by subject.
+        bool all_granted = true, all_possible = true;
         for (const auto& p : paths) {
-          AccessDecision d = core::decide_access(tree, subjects[i].credentials, q.operation, p);
-          if (can && !d.granted) core::internal_error("who-can: the evaluator denies a subject the solver admits");
-          if (!can && !d.granted) break;
-          if (!can && d.granted && p == paths.back()) {
-            core::internal_error("who-can: the evaluator admits a subject the solver proved cannot");
-          }
+          AccessDecision d = core::decide_file_access(tree, sv, subjects[i].credentials, q.operation, p);
+          all_granted &= d.granted;
+          all_possible &= d.granted || d.unknown;
         }
-        if (can) set.subjects.push_back(subject_label(policy, subjects[i]));
+        if (all_granted != (must.count(i) > 0))
+          core::internal_error("who-can: the evaluator and the solver disagree on a subject");
+        if (all_possible != (may.count(i) > 0))
+          core::internal_error("who-can: the evaluator and the solver disagree on a subject (may)");
+        if (all_granted) set.subjects.push_back(subject_label(policy, subjects[i]));
+        if (all_possible) set.may_subjects.push_back(subject_label(policy, subjects[i]));
       }
-      set.may_subjects = set.subjects;
       r.verdict = core::Verdict::Holds;
-      r.reason = fmt::format("{} of the host's {} users and services can {} {} (the rest proved unable)",
-                             set.subjects.size(), subjects.size(), op, q.path);
+      r.reason = fmt::format("{} of the host's {} users and services can {} {} (the rest proved unable{})",
+                             set.subjects.size(), subjects.size(), op, q.path,
+                             set.may_subjects.size() > set.subjects.size()
+                                 ? fmt::format("; {} more may, SELinux's part is unknown for them",
+                                               set.may_subjects.size() - set.subjects.size())
+                                 : "");
+      if (sv) {
+        bool gave_up = false;
+        core::SetAnswer domains = who_can_domains(ctx, tree, *sv, q.operation, paths, limits, stats, gave_up);
+        if (gave_up) {
+          r.verdict = core::Verdict::Unknown;
+          r.reason = "the solver gave up listing the SELinux domains";
+          return r;
+        }
+        set.domains = std::move(domains.domains);
+        set.domains_known = domains.domains_known;
+        r.reason += set.domains_known
+                        ? fmt::format("; SELinux lets {} domain{} do it (DAC aside)", set.domains.size(),
+                                      set.domains.size() == 1 ? "" : "s")
+                        : "; the SELinux domains that can are unknown: a label on the path is unknown";
+      }
       r.set = std::move(set);
       return r;
     }
   }
   return r;
 }
+
+namespace {
+
+// `can domain D OP PATH`: SELinux's decision alone, for a process of D in
+// its assumed context.
+core::Result answer_domain(z3::context& ctx, const core::Policy& policy, const core::Question& question,
+                           const core::AccessQuestion& q, const Limits& limits, Statistics& stats) {
+  core::Result r;
+  r.text = question.text;
+  r.kind = question.kind_name();
+  r.is_query = question.is_query;
+  r.origin = question.origin;
+  std::optional<core::selinux::HostView> view = core::selinux::HostView::build(policy, q.host);
+  if (!view) core::internal_error("a domain question on a host without SELinux");
+  const auto& p = view->policy();
+  core::FileTree tree(policy, q.host);
+  std::vector<std::string> paths = tree.expand(q.path);
+  std::string op = core::operation_name(q.operation);
+  const std::string& name = q.subjects.at(0).domain;
+  uint32_t type = p.type(name);
+  if (type == core::selinux::kNone) core::internal_error("a domain question names no type");
+  core::selinux::SubjectContext sc = view->domain_context(type);
+  if (paths.empty()) {
+    r.verdict = q.claim == core::AccessClaim::Can ? core::Verdict::Violated : core::Verdict::Holds;
+    r.reason = fmt::format("no known file matches `{}`", q.path);
+    return r;
+  }
+  if (!sc.context) {
+    r.verdict = core::Verdict::Unknown;
+    r.reason = sc.how;
+    return r;
+  }
+  SelinuxEncoder enc(ctx, *view, tree);
+  SelinuxEncoder::Sym src = enc.concrete(*sc.context);
+  z3::expr path_var = ctx.bv_const("path!", 32);
+  std::vector<SelinuxEncoder::Outcome> outcomes;
+  for (const auto& path : paths)
+    outcomes.push_back(enc.operation(src, ctx.bool_val(true), q.operation, path));
+  bool want = q.claim == core::AccessClaim::Can;
+  auto replay_domain = [&](const std::string& path, Tri expect) {
+    core::selinux::SelinuxDecision d = core::selinux::decide_selinux(tree, *view, sc, q.operation, path);
+    Tri got = !d.known ? Tri::Unknown : d.granted ? Tri::Granted : Tri::Denied;
+    if (got != expect) {
+      core::internal_error(
+          fmt::format("SELinux witness failed replay: the solver says {} {} {} is {}, the evaluator "
+                      "says {}",
+                      name, op, path, tri_name(expect), tri_name(got)));
+    }
+    return d;
+  };
+  auto describe = [&](const core::selinux::SelinuxDecision& d) {
+    std::string out;
+    for (const auto& st : d.steps) {
+      if (st.unknown || !st.decision.granted()) {
+        const core::selinux::Context& s = st.source ? *st.source : *sc.context;
+        if (st.unknown || !st.target.context) return fmt::format("{}: {}", st.what, st.note);
+        core::selinux::Explanation e =
+            core::selinux::explain(*view, s, *st.target.context, st.cls, st.decision.missing());
+        out = fmt::format("{}: denied", st.what);
+        for (const auto& m : e.missing) out += fmt::format("; no rule `{}`", m);
+        for (const auto& c : e.constraints) out += "; " + c;
+        uint32_t other = view->compute_av(s, *st.target.context, st.cls, 0).allowed;
+        if (other) {
+          out += fmt::format("; {} may {} on {}:{}", p.types[s.type].name, p.permissions_text(st.cls, other),
+                             p.types[st.target.context->type].name, p.classes[st.cls].name);
+        }
+        for (size_t i = 0; i < e.booleans.size() && i < 2; ++i) out += "; " + e.booleans[i];
+        return out;
+      }
+    }
+    std::string rules;
+    for (const auto& st : d.steps) {
+      if (st.decision.rules.empty()) continue;
+      rules += (rules.empty() ? "" : " ") + p.rule_text(p.allows[st.decision.rules[0]]);
+    }
+    return fmt::format("every check granted ({})", rules);
+  };
+  for (int pass = 0; pass < 2; ++pass) {
+    z3::solver s = make_solver(ctx, limits);
+    z3::expr_vector terms(ctx);
+    for (size_t i = 0; i < paths.size(); ++i) {
+      const auto& o = outcomes[i];
+      z3::expr refuted = pass == 0 ? (want ? o.denied : o.granted) : (!o.granted && !o.denied);
+      terms.push_back(path_var == ctx.bv_val(uint64_t(i), 32) && refuted);
+    }
+    s.add(z3::mk_or(terms));
+    ++stats.solver_calls;
+    z3::check_result res = s.check();
+    if (res == z3::unknown) {
+      r.verdict = core::Verdict::Unknown;
+      r.reason = fmt::format("the solver gave up: {}", s.reason_unknown());
+      return r;
+    }
+    if (res == z3::unsat) continue;
+    std::string path = paths.at(s.get_model().eval(path_var, true).get_numeral_uint());
+    Tri expect = pass == 1 ? Tri::Unknown : (want ? Tri::Denied : Tri::Granted);
+    core::selinux::SelinuxDecision d = replay_domain(path, expect);
+    r.verdict = pass == 1 ? core::Verdict::Unknown : core::Verdict::Violated;
+    r.reason =
+        fmt::format("{}: domain {} {} {} {} ({}): {}", pass == 1 ? "unknown" : "SELinux", name,
+                    pass == 1 ? "may or may not" : (want ? "cannot" : "can"), op, path, sc.how, describe(d));
+    return r;
+  }
+  core::selinux::SelinuxDecision d;
+  for (const auto& path : paths) d = replay_domain(path, want ? Tri::Granted : Tri::Denied);
+  r.verdict = core::Verdict::Holds;
+  r.reason = fmt::format(
+      "proved: SELinux {} domain {} {} {} ({}): {}", want ? "lets" : "keeps", name, want ? op : "from " + op,
+      paths.size() == 1 ? paths[0] : fmt::format("any of {} files", paths.size()), sc.how, describe(d));
+  return r;
+}
+
+// Every domain SELinux lets perform `op` on all of `paths`, enumerated by the
+// solver over a symbolic domain and checked against the evaluator on every
+// domain of the policy.
+core::SetAnswer who_can_domains(z3::context& ctx, const core::FileTree& tree,
+                                const core::selinux::HostView& view, Operation op,
+                                const std::vector<std::string>& paths, const Limits& limits,
+                                Statistics& stats, bool& gave_up) {
+  core::SetAnswer out;
+  const auto& p = view.policy();
+  SelinuxEncoder enc(ctx, view, tree);
+  z3::expr d = enc.domain_var("domain!");
+  SelinuxEncoder::Sym src = enc.domain(d);
+  z3::expr_vector all(ctx), undecided(ctx);
+  for (const auto& path : paths) {
+    SelinuxEncoder::Outcome o = enc.operation(src, ctx.bool_val(true), op, path);
+    all.push_back(o.granted);
+    undecided.push_back(!o.granted && !o.denied);
+  }
+  z3::expr valid = enc.is_domain(d);
+  {
+    // Unknown for some domain (an unknown label): the list is not exact.
+    z3::solver s = make_solver(ctx, limits);
+    s.add(valid && z3::mk_or(undecided));
+    ++stats.solver_calls;
+    z3::check_result res = s.check();
+    if (res == z3::unknown) {
+      gave_up = true;
+      return out;
+    }
+    if (res == z3::sat) out.domains_known = false;
+  }
+  z3::solver s = make_solver(ctx, limits);
+  s.add(valid && z3::mk_and(all));
+  std::set<uint32_t> found;
+  while (true) {
+    ++stats.solver_calls;
+    z3::check_result res = s.check();
+    if (res == z3::unknown) {
+      gave_up = true;
+      return out;
+    }
+    if (res == z3::unsat) break;
+    uint32_t t = enc.type_of(s.get_model(), d);
+    if (!found.insert(t).second) core::internal_error("who-can: the domain enumeration repeated a domain");
+    s.add(d != ctx.bv_val(t, d.get_sort().bv_size()));
+  }
+  // The evaluator agrees on every domain of the policy.
+  for (uint32_t t : view.domains()) {
+    core::selinux::SubjectContext sc = view.domain_context(t);
+    bool all_granted = true;
+    for (const auto& path : paths) {
+      core::selinux::SelinuxDecision dec = core::selinux::decide_selinux(tree, view, sc, op, path);
+      all_granted &= dec.known && dec.granted;
+    }
+    if (all_granted != (found.count(t) > 0)) {
+      core::internal_error(
+          fmt::format("who-can: the evaluator and the solver disagree on domain {}", p.types[t].name));
+    }
+  }
+  for (uint32_t t : found) out.domains.push_back(p.types[t].name);
+  std::sort(out.domains.begin(), out.domains.end());
+  return out;
+}
+
+}  // namespace
 
 // ---- conflicts ---------------------------------------------------------------
 
@@ -224,11 +529,14 @@ struct Access {
 
 // Who can perform an operation on a path (least-privilege check): the
 // subjects, by name, with their uid.
-std::map<std::string, uint32_t> who_can(const core::FileTree& tree, const std::vector<AccessSubject>& subjects,
-                                        Operation op, const std::string& path, const std::vector<FileNode>& overrides) {
+std::map<std::string, uint32_t> who_can(const core::FileTree& tree, const core::selinux::HostView* view,
+                                        const std::vector<AccessSubject>& subjects, Operation op,
+                                        const std::string& path, const std::vector<FileNode>& overrides) {
   std::map<std::string, uint32_t> out;
   for (const auto& s : subjects) {
-    if (core::decide_access(tree, s.credentials, op, path, overrides).granted) {
+    // Unknown counts as possible: a fix must not risk giving anyone access.
+    core::AccessDecision d = core::decide_file_access(tree, view, s.credentials, op, path, overrides);
+    if (d.granted || d.unknown) {
       out.emplace(s.credentials.kind + " " + s.credentials.name, s.credentials.uid);
     }
   }
@@ -289,6 +597,140 @@ std::string perms_text(uint8_t bits) {
 
 }  // namespace
 
+namespace {
+
+// DAC's and SELinux's verdicts on one access, each on its own, for the
+// conflict report (where they disagree is what an operator needs to see).
+struct Layers {
+  std::string dac, selinux;
+};
+Layers layers(const core::FileTree& tree, const core::selinux::HostView* sv, const Credentials& who,
+              Operation op, const std::string& path, const std::vector<FileNode>& ov,
+              const AccessDecision& d) {
+  Layers out;
+  if (!sv) return out;
+  if (d.dac_granted) {
+    out.dac = "granted";
+  } else {
+    AccessDecision dac = core::decide_access(tree, who, op, path, ov);
+    out.dac = dac.granted ? "denied (a capability SELinux refuses)"
+                          : fmt::format("denied: {} ({})", dac.decisive.detail, core::errno_name(dac.error));
+  }
+  core::selinux::SubjectContext sc = sv->context_of(who);
+  core::selinux::SelinuxDecision s = core::selinux::decide_selinux(tree, *sv, sc, op, path, ov);
+  if (!s.known)
+    out.selinux = "unknown: " + s.unknown_reason;
+  else if (s.granted)
+    out.selinux = "granted";
+  else {
+    std::string why = core::selinux::describe(*sv, *s.first_denied(), sc);
+    if (why.rfind("SELinux, ", 0) == 0) why.erase(0, 9);
+    out.selinux = "denied: " + why;
+  }
+  return out;
+}
+
+// A verified fix for an access DAC grants and SELinux denies: a boolean
+// whose flip grants it, else the allow rules a local policy module would
+// add (`audit2allow`), each for the subject's own type only. Verified by the
+// evaluator on the host's view with the change applied: the access is then
+// granted and every declared access granted before still is. Empty when
+// neither works (a constraint or MLS denies, or a label is unknown).
+std::string selinux_fix(const core::Policy& policy, core::HostId host, const core::FileTree& tree,
+                        const core::selinux::HostView& view, const Credentials& who, Operation op,
+                        const std::string& path, const std::vector<FileNode>& ov,
+                        const std::vector<Access>& declared) {
+  namespace sel = core::selinux;
+  const sel::CompiledPolicy& p = view.policy();
+  sel::SubjectContext sc = view.context_of(who);
+  if (!sc.context) return {};
+  auto still_fine = [&](const sel::HostView& changed) {
+    if (!core::decide_file_access(tree, &changed, who, op, path, ov).granted) return false;
+    for (const auto& a : declared) {
+      for (const auto& x : tree.expand(a.access.path)) {
+        if (core::decide_file_access(tree, &view, a.credentials, a.access.operation, x).granted &&
+            !core::decide_file_access(tree, &changed, a.credentials, a.access.operation, x).granted)
+          return false;
+      }
+    }
+    return true;
+  };
+  // 1. booleans of the conditional rules that would grant a missing permission.
+  sel::SelinuxDecision s = sel::decide_selinux(tree, view, sc, op, path, ov);
+  std::set<uint32_t> candidates;
+  for (const auto& st : s.steps) {
+    if (st.unknown || st.decision.granted() || !st.target.context || st.cls == 0) continue;
+    const sel::Context& src = st.source ? *st.source : *sc.context;
+    for (uint32_t tt : p.self_and_attributes(st.target.context->type)) {
+      auto [lo, hi] = p.allows_on(st.cls, tt);
+      for (const sel::AllowRule* r = lo; r != hi; ++r) {
+        if (r->condition == sel::kNone || !(r->permissions & st.decision.missing()) ||
+            !p.has_attribute(src.type, r->source))
+          continue;
+        for (const auto& n : p.conditions[r->condition].expr) {
+          if (n.op == sel::CondNode::Op::Bool) candidates.insert(n.boolean);
+        }
+      }
+    }
+  }
+  for (uint32_t b : candidates) {
+    sel::HostView changed = view;
+    bool now = view.booleans()[b];
+    changed.set_boolean(b, !now);
+    if (still_fine(changed)) {
+      return fmt::format("setsebool -P {} {}   (verified: {} can then {} {}; no declared access is lost)",
+                         p.booleans[b].name, now ? "off" : "on", who.name, core::operation_name(op), path);
+    }
+  }
+  // 2. a local module: the missing permissions for the subject's type alone,
+  // step by step until the evaluator grants (at most a few rounds).
+  auto changed_policy = std::make_shared<sel::CompiledPolicy>(p);
+  std::vector<std::string> rules;
+  core::Policy model = policy;
+  for (auto& f : model.selinux) {
+    if (f.host == host && f.policy) f.policy = changed_policy;
+  }
+  for (int round = 0; round < 6; ++round) {
+    changed_policy->index();
+    std::optional<sel::HostView> changed = sel::HostView::build(model, host);
+    if (!changed) return {};
+    for (uint32_t b = 0; b < view.booleans().size(); ++b) changed->set_boolean(b, view.booleans()[b]);
+    sel::SelinuxDecision d = sel::decide_selinux(tree, *changed, sc, op, path, ov);
+    if (!d.known) return {};
+    if (d.granted) {
+      if (rules.empty() || !still_fine(*changed)) return {};
+      return fmt::format("a local policy module with {}   (verified: {} can then {} {}; only {} gains)",
+                         fmt::join(rules, " "), who.name, core::operation_name(op), path,
+                         p.types[sc.context->type].name);
+    }
+    bool added = false;
+    for (const auto& st : d.steps) {
+      if (st.unknown || st.decision.granted() || !st.target.context || st.cls == 0) continue;
+      // A constraint or the role check: no allow rule helps.
+      if ((st.decision.te_allowed & st.decision.requested) == st.decision.requested) return {};
+      const sel::Context& src = st.source ? *st.source : *sc.context;
+      sel::AllowRule r;
+      r.source = src.type;
+      r.target = st.target.context->type;
+      r.cls = st.cls;
+      r.permissions = st.decision.requested & ~st.decision.te_allowed;
+      changed_policy->allows.push_back(r);
+      rules.push_back(fmt::format("`{}`", changed_policy->rule_text(r)));
+      added = true;
+    }
+    if (!added) return {};
+  }
+  return {};
+}
+
+std::string layers_note(const Layers& l) {
+  if (l.dac.empty()) return {};
+  auto head = [](const std::string& s) { return s.substr(0, s.find(':')); };
+  return fmt::format(" [DAC {}, SELinux {}]", head(l.dac), head(l.selinux));
+}
+
+}  // namespace
+
 ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::HostId> only_host) {
   ConflictReport report;
   std::vector<core::Finding>& findings = report.findings;
@@ -296,6 +738,8 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
     core::HostId host{uint32_t(h)};
     if (only_host && *only_host != host) continue;
     core::FileTree tree(policy, host);
+    std::optional<core::selinux::HostView> view = core::selinux::HostView::build(policy, host);
+    const core::selinux::HostView* sv = view ? &*view : nullptr;
     std::vector<AccessSubject> subjects = subjects_of(policy, host);
     const size_t first_finding = findings.size();
     std::vector<Access> accesses;
@@ -312,17 +756,24 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
       FileNode node;
     };
     std::vector<Created> created;
+    // The node a creation produces: DAC's owner and mode, and on an SELinux
+    // host the label the kernel computes for it.
+    auto make_created = [&](const Credentials& who, const std::string& p, const std::vector<FileNode>& ov) {
+      FileNode n = core::created_node(tree, who, p, core::FileType::Regular, ov);
+      if (sv) n.selinux_label = core::selinux::created_label(*sv, tree, who, p, ov);
+      return n;
+    };
     for (const auto& a : accesses) {
       if (a.access.operation != Operation::Create) continue;
       for (const auto& p : tree.expand(a.access.path)) {
         if (tree.find(p)) continue;  // exists: creating it just opens it
-        created.push_back(Created{&a, core::created_node(tree, a.credentials, p, core::FileType::Regular)});
+        created.push_back(Created{&a, make_created(a.credentials, p, {})});
       }
     }
     auto all_still_allowed = [&](const Credentials& who, const core::Service& svc, const std::vector<FileNode>& ov) {
       for (const auto& a : svc.accesses) {
         for (const auto& p : tree.expand(a.path)) {
-          if (!core::decide_access(tree, who, a.operation, p, ov).granted) return false;
+          if (!core::decide_file_access(tree, sv, who, a.operation, p, ov).granted) return false;
         }
       }
       return true;
@@ -334,8 +785,8 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
                                const std::vector<FileNode>& after, const std::set<uint32_t>& involved,
                                std::string& gained) {
       for (Operation op : {Operation::Read, Operation::Write, Operation::Append, Operation::Delete}) {
-        auto b = who_can(tree, subjects, op, path, before);
-        auto a = who_can(tree, subjects, op, path, after);
+        auto b = who_can(tree, sv, subjects, op, path, before);
+        auto a = who_can(tree, sv, subjects, op, path, after);
         for (const auto& [name, uid] : a) {
           if (!b.count(name) && !involved.count(uid)) {
             gained = fmt::format("{} would gain {}", name, core::operation_name(op));
@@ -351,15 +802,24 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
       if (a.access.operation == Operation::Create) {
         // Creation: the parent must let the service add an entry.
         for (const auto& p : tree.expand(a.access.path)) {
-          core::AccessDecision d = core::decide_access(tree, a.credentials, Operation::Create, p);
+          core::AccessDecision d = core::decide_file_access(tree, sv, a.credentials, Operation::Create, p);
           if (d.granted) continue;
           core::Finding f;
-          f.rule_id = "access-denied";
-          f.severity = core::Severity::Error;
-          f.message = fmt::format("{} cannot create {}: {} ({})", subject_name(policy, a), p, d.decisive.detail,
-                                  core::errno_name(d.error));
+          f.rule_id = d.unknown ? "access-unknown" : "access-denied";
+          f.severity = d.unknown ? core::Severity::Warning : core::Severity::Error;
+          f.unknown = d.unknown;
+          f.message =
+              d.unknown
+                  ? fmt::format("unknown whether {} can create {}: {}", subject_name(policy, a), p,
+                                d.unknown_reason)
+                  : fmt::format("{} cannot create {}: {} ({}){}", subject_name(policy, a), p,
+                                d.decisive.detail, core::errno_name(d.error),
+                                layers_note(layers(tree, sv, a.credentials, Operation::Create, p, {}, d)));
           f.origin = a.access.origin;
           f.access = witness(a.credentials, Operation::Create, p, d);
+          if (sv && d.dac_granted && d.selinux == false) {
+            f.fix = selinux_fix(policy, host, tree, *sv, a.credentials, Operation::Create, p, {}, accesses);
+          }
           findings.push_back(std::move(f));
         }
         continue;
@@ -369,14 +829,20 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
         bool made_by_other = std::any_of(created.begin(), created.end(),
                                          [&](const Created& c) { return c.node.path == p; });
         if (made_by_other) continue;  // judged against the created file below
-        core::AccessDecision d = core::decide_access(tree, a.credentials, a.access.operation, p);
+        core::AccessDecision d = core::decide_file_access(tree, sv, a.credentials, a.access.operation, p);
         if (d.granted) continue;
         core::Finding f;
-        f.rule_id = "access-denied";
-        f.severity = core::Severity::Error;
-        f.message = fmt::format("{} cannot {} {}: {} ({})", subject_name(policy, a),
-                                core::operation_name(a.access.operation), p, d.decisive.detail,
-                                core::errno_name(d.error));
+        f.rule_id = d.unknown ? "access-unknown" : "access-denied";
+        f.severity = d.unknown ? core::Severity::Warning : core::Severity::Error;
+        f.unknown = d.unknown;
+        f.message =
+            d.unknown
+                ? fmt::format("unknown whether {} can {} {}: {}", subject_name(policy, a),
+                              core::operation_name(a.access.operation), p, d.unknown_reason)
+                : fmt::format("{} cannot {} {}: {} ({}){}", subject_name(policy, a),
+                              core::operation_name(a.access.operation), p, d.decisive.detail,
+                              core::errno_name(d.error),
+                              layers_note(layers(tree, sv, a.credentials, a.access.operation, p, {}, d)));
         f.origin = a.access.origin;
         f.access = witness(a.credentials, a.access.operation, p, d);
         // A fix on the node that denied: its group gains the bits, or an ACL entry for the user.
@@ -420,12 +886,15 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
           acl_fix.mode = uint16_t((acl_fix.mode & ~070) | (uint16_t(mask) << 3));
           std::vector<FileNode> ov{acl_fix};
           std::string gained;
-          if (core::decide_access(tree, a.credentials, a.access.operation, p, ov).granted &&
+          if (core::decide_file_access(tree, sv, a.credentials, a.access.operation, p, ov).granted &&
               least_privilege(d.decisive.path, {}, ov, {a.credentials.uid}, gained)) {
             f.fix = fmt::format("setfacl -m u:{}:{} {}   (verified: {} can then {} {}; nobody else gains access)", user,
                                 perms_text(bits), d.decisive.path, a.service->name,
                                 core::operation_name(a.access.operation), p);
           }
+        }
+        if (f.fix.empty() && sv && d.dac_granted && d.selinux == false) {
+          f.fix = selinux_fix(policy, host, tree, *sv, a.credentials, a.access.operation, p, {}, accesses);
         }
         findings.push_back(std::move(f));
       }
@@ -439,16 +908,20 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
                         (core::glob_match(b.access.path, c.node.path) || b.access.path == c.node.path);
         if (!names_it && b.access.path != c.node.path) continue;
         std::vector<FileNode> ov{c.node};
-        core::AccessDecision d = core::decide_access(tree, b.credentials, b.access.operation, c.node.path, ov);
+        core::AccessDecision d =
+            core::decide_file_access(tree, sv, b.credentials, b.access.operation, c.node.path, ov);
         if (d.granted) continue;
         core::Finding f;
-        f.rule_id = "ownership-drift";
-        f.severity = core::Severity::Error;
+        f.rule_id = d.unknown ? "access-unknown" : "ownership-drift";
+        f.severity = d.unknown ? core::Severity::Warning : core::Severity::Error;
+        f.unknown = d.unknown;
         f.message = fmt::format(
-            "{} creates {} as {}:{} {}; {} then cannot {} it: {} ({})", subject_name(policy, *c.creator), c.node.path,
-            user_name(policy, host, c.node.uid), group_name(policy, host, c.node.gid),
-            core::mode_string(c.node.mode, c.node.type), subject_name(policy, b), core::operation_name(b.access.operation),
-            d.decisive.detail, core::errno_name(d.error));
+            "{} creates {} as {}:{} {}; {} then cannot {} it: {} ({})", subject_name(policy, *c.creator),
+            c.node.path, user_name(policy, host, c.node.uid), group_name(policy, host, c.node.gid),
+            core::mode_string(c.node.mode, c.node.type), subject_name(policy, b),
+            core::operation_name(b.access.operation), d.unknown ? d.unknown_reason : d.decisive.detail,
+            d.unknown ? "unknown" : core::errno_name(d.error));
+        f.message += layers_note(layers(tree, sv, b.credentials, b.access.operation, c.node.path, ov, d));
         f.origin = b.access.origin;
         f.related.push_back({c.creator->access.origin, fmt::format("{} creates it here", c.creator->service->name)});
         f.access = witness(b.credentials, b.access.operation, c.node.path, d);
@@ -464,9 +937,9 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
           as.gid = b.credentials.gid;
           as.groups = b.credentials.groups;
           as.capabilities = b.credentials.capabilities;
-          FileNode n = core::created_node(tree, as, c.node.path, core::FileType::Regular);
+          FileNode n = make_created(as, c.node.path, {});
           if (all_still_allowed(as, *c.creator->service, {n}) &&
-              core::decide_access(tree, b.credentials, b.access.operation, n.path, {n}).granted) {
+              core::decide_file_access(tree, sv, b.credentials, b.access.operation, n.path, {n}).granted) {
             candidates.push_back(Fix{fmt::format("run {} as {} (user={}): it creates {} as {}:{} {}", c.creator->service->name,
                                                  user_name(policy, host, as.uid), user_name(policy, host, as.uid), n.path,
                                                  user_name(policy, host, n.uid), group_name(policy, host, n.gid),
@@ -481,9 +954,10 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
           d2.mode = uint16_t(d2.mode | 02000 | 0010);
           Credentials creator = c.creator->credentials;
           creator.umask = 002;
-          FileNode n = core::created_node(tree, creator, c.node.path, core::FileType::Regular, {d2});
-          if (core::decide_access(tree, creator, Operation::Create, c.node.path, {d2}).granted &&
-              core::decide_access(tree, b.credentials, b.access.operation, n.path, {d2, n}).granted) {
+          FileNode n = make_created(creator, c.node.path, {d2});
+          if (core::decide_file_access(tree, sv, creator, Operation::Create, c.node.path, {d2}).granted &&
+              core::decide_file_access(tree, sv, b.credentials, b.access.operation, n.path, {d2, n})
+                  .granted) {
             candidates.push_back(Fix{fmt::format("chgrp {0} {1} && chmod g+s {1}, and give {2} umask 002: it creates {3} as "
                                                  "{4}:{5} {6}",
                                                  group_name(policy, host, b.credentials.gid), parent,
@@ -501,8 +975,9 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
                                     {core::AclEntry::Tag::GroupObj, core::kNoId, uint8_t((dir->mode >> 3) & 7)},
                                     {core::AclEntry::Tag::Mask, core::kNoId, uint8_t(bits | ((dir->mode >> 3) & 7))},
                                     {core::AclEntry::Tag::Other, core::kNoId, uint8_t(dir->mode & 7)}};
-          FileNode n = core::created_node(tree, c.creator->credentials, c.node.path, core::FileType::Regular, {d3});
-          if (core::decide_access(tree, b.credentials, b.access.operation, n.path, {d3, n}).granted) {
+          FileNode n = make_created(c.creator->credentials, c.node.path, {d3});
+          if (core::decide_file_access(tree, sv, b.credentials, b.access.operation, n.path, {d3, n})
+                  .granted) {
             candidates.push_back(Fix{fmt::format("setfacl -d -m u:{}:{} {}: {} inherits the entry when {} creates it",
                                                  user_name(policy, host, b.credentials.uid), perms_text(bits), parent,
                                                  n.path, c.creator->service->name),
@@ -538,25 +1013,32 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
       for (const auto& c : created) {
         if (c.node.path == path) {
           ov.push_back(c.node);
-          rr.created_as = fmt::format("{}:{} {} (created by {})", user_name(policy, host, c.node.uid),
-                                      group_name(policy, host, c.node.gid), core::mode_string(c.node.mode, c.node.type),
-                                      c.creator->service->name);
+          rr.created_as = fmt::format(
+              "{}:{} {}{} (created by {})", user_name(policy, host, c.node.uid),
+              group_name(policy, host, c.node.gid), core::mode_string(c.node.mode, c.node.type),
+              c.node.selinux_label.empty() ? "" : " " + c.node.selinux_label, c.creator->service->name);
         }
       }
       for (const auto& a : accesses) {
         auto paths = tree.expand(a.access.path);
         if (std::find(paths.begin(), paths.end(), path) == paths.end()) continue;
         bool creates_it = a.access.operation == Operation::Create && !ov.empty() && ov[0].path == path;
-        core::AccessDecision d = core::decide_access(tree, a.credentials, a.access.operation, path,
-                                                     creates_it ? std::vector<FileNode>{} : ov);
+        core::AccessDecision d = core::decide_file_access(tree, sv, a.credentials, a.access.operation, path,
+                                                          creates_it ? std::vector<FileNode>{} : ov);
         core::ResourceAccess ra;
         ra.service = a.service->name;
         ra.run_as = fmt::format("{}:{}", user_name(policy, host, a.credentials.uid),
                                 group_name(policy, host, a.credentials.gid));
         ra.operation = core::operation_name(a.access.operation);
         ra.granted = d.granted;
-        ra.why = d.decisive.detail + (d.granted ? "" : fmt::format(" ({})", core::errno_name(d.error)));
+        ra.why = d.unknown
+                     ? d.unknown_reason
+                     : d.decisive.detail + (d.granted ? "" : fmt::format(" ({})", core::errno_name(d.error)));
         ra.origin = a.access.origin;
+        Layers l = layers(tree, sv, a.credentials, a.access.operation, path,
+                          creates_it ? std::vector<FileNode>{} : ov, d);
+        ra.dac = l.dac;
+        ra.selinux = l.selinux;
         rr.accesses.push_back(std::move(ra));
       }
       for (size_t i = first_finding; i < findings.size(); ++i) {

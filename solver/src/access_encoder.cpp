@@ -42,11 +42,31 @@ std::vector<AccessSubject> subjects_of(const core::Policy& policy, core::HostId 
   return out;
 }
 
-AccessEncoder::AccessEncoder(z3::context& ctx, const core::FileTree& tree, const std::vector<AccessSubject>& subjects)
+AccessEncoder::AccessEncoder(z3::context& ctx, const core::FileTree& tree,
+                             const std::vector<AccessSubject>& subjects,
+                             const core::selinux::HostView* selinux)
     : ctx_(ctx), tree_(tree), subjects_(subjects), bits_(1), subject_(ctx.bv_const("subject", 32)) {
   while ((size_t(1) << bits_) <= subjects.size()) ++bits_;
   bits_ = std::max(bits_, 1u);
   subject_ = ctx.bv_const(fmt::format("subject!{}", bits_).c_str(), bits_);
+  if (selinux && selinux->mode() != core::selinux::Mode::Disabled && !subjects.empty()) {
+    view_ = selinux;
+    selinux_ = std::make_unique<SelinuxEncoder>(ctx, *selinux, tree);
+    // Each subject's context (HostView::context_of), as an ite over subjects.
+    std::vector<SelinuxEncoder::Sym> syms;
+    z3::expr_vector known(ctx), caps_known(ctx);
+    for (size_t i = 0; i < subjects.size(); ++i) {
+      core::selinux::SubjectContext sc = selinux->context_of(subjects[i].credentials);
+      syms.push_back(selinux_->concrete(sc.context ? *sc.context : core::selinux::Context{}));
+      if (sc.context) known.push_back(is_subject(i));
+      if (sc.context || subjects[i].credentials.capabilities == 0) caps_known.push_back(is_subject(i));
+    }
+    SelinuxEncoder::Sym src = syms.back();
+    for (size_t i = syms.size() - 1; i-- > 0;) src = selinux_->ite(is_subject(i), syms[i], src);
+    source_ = src;
+    known_ = known.empty() ? ctx.bool_val(false) : z3::mk_or(known);
+    caps_known_ = caps_known.empty() ? ctx.bool_val(false) : z3::mk_or(caps_known);
+  }
 }
 
 template <typename F>
@@ -65,7 +85,11 @@ z3::expr AccessEncoder::in_group(uint32_t gid) {
   return per_subject([&](const core::Credentials& c) { return c.in_group(gid); });
 }
 z3::expr AccessEncoder::has(Capability cap) {
-  return per_subject([&](const core::Credentials& c) { return c.has(cap); });
+  z3::expr held = per_subject([&](const core::Credentials& c) { return c.has(cap); });
+  if (!selinux_) return held;
+  // core::selinux::selinux_capabilities: SELinux must grant `capability
+  // CAP` on the subject itself; a subject of unknown context keeps them.
+  return held && (!*known_ || selinux_->capability(*source_, cap));
 }
 
 z3::expr AccessEncoder::acl_check(const FileNode& n, uint8_t want) {
@@ -174,6 +198,23 @@ z3::expr AccessEncoder::open_existing(const FileNode& n, uint8_t want, bool appe
 }
 
 z3::expr AccessEncoder::allowed(core::Operation op, const std::string& path, const std::vector<FileNode>& overrides) {
+  return decide(op, path, overrides).granted;
+}
+
+AccessEncoder::Decision AccessEncoder::decide(core::Operation op, const std::string& path,
+                                              const std::vector<FileNode>& overrides) {
+  z3::expr d = dac(op, path, overrides);
+  if (!selinux_) return Decision{d, ctx_.bool_val(false)};
+  // core::decide_file_access: DAC (capabilities filtered) ∧ SELinux; unknown
+  // when DAC grants and SELinux's part, or the subject's capabilities, cannot
+  // be decided.
+  SelinuxEncoder::Outcome s = selinux_->operation(*source_, *known_, op, path, overrides);
+  z3::expr known = (s.granted || s.denied) && *caps_known_;
+  return Decision{d && known && s.granted, d && !known};
+}
+
+z3::expr AccessEncoder::dac(core::Operation op, const std::string& path,
+                            const std::vector<FileNode>& overrides) {
   using core::Operation;
   if (path == "/" && (op == Operation::Create || op == Operation::Delete)) return ctx_.bool_val(false);
   const FileNode* target = node(path, overrides);

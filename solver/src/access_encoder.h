@@ -7,11 +7,15 @@
 
 #include <z3++.h>
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "rampart/core/dac.h"
 #include "rampart/core/policy.h"
+#include "rampart/core/selinux_eval.h"
+#include "selinux_encoder.h"
 
 namespace rampart::solver {
 
@@ -25,7 +29,10 @@ std::vector<AccessSubject> subjects_of(const core::Policy& policy, core::HostId 
 
 class AccessEncoder {
  public:
-  AccessEncoder(z3::context& ctx, const core::FileTree& tree, const std::vector<AccessSubject>& subjects);
+  // With `selinux` (the host's SELinux view), decisions are DAC ∧ SELinux as
+  // core::decide_file_access makes them; without it, DAC alone.
+  AccessEncoder(z3::context& ctx, const core::FileTree& tree, const std::vector<AccessSubject>& subjects,
+                const core::selinux::HostView* selinux = nullptr);
 
   const z3::expr& subject() const { return subject_; }
   z3::expr is_subject(size_t i) { return subject_ == ctx_.bv_val(uint64_t(i), bits_); }
@@ -34,8 +41,17 @@ class AccessEncoder {
   // Whether the symbolic subject may perform `op` on `path` (a known path or
   // one to create), with `overrides` replacing nodes.
   z3::expr allowed(core::Operation op, const std::string& path, const std::vector<core::FileNode>& overrides = {});
+  // Granted, and unknown (decide_file_access's `unknown`: DAC grants and
+  // SELinux's part cannot be decided). Neither: denied.
+  struct Decision {
+    z3::expr granted;
+    z3::expr unknown;
+  };
+  Decision decide(core::Operation op, const std::string& path,
+                  const std::vector<core::FileNode>& overrides = {});
 
  private:
+  z3::expr dac(core::Operation op, const std::string& path, const std::vector<core::FileNode>& overrides);
   z3::expr uid_is(uint32_t uid);
   z3::expr in_group(uint32_t gid);
   z3::expr has(core::Capability c);
@@ -55,6 +71,11 @@ class AccessEncoder {
   const std::vector<AccessSubject>& subjects_;
   unsigned bits_;
   z3::expr subject_;
+  const core::selinux::HostView* view_ = nullptr;
+  std::unique_ptr<SelinuxEncoder> selinux_;
+  std::optional<SelinuxEncoder::Sym> source_;  // the symbolic subject's SELinux context
+  std::optional<z3::expr> known_;              // its context is known
+  std::optional<z3::expr> caps_known_;         // known, or it holds no capability
 };
 
 }  // namespace rampart::solver

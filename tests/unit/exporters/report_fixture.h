@@ -160,8 +160,8 @@ inline Fixture make_fixture(const std::string& host_name = "web1", const std::st
   rr.host = host_name;
   rr.path = "/var/log/nginx/app.log";
   rr.created_as = "root:root -rw-r--r-- (by app)";
-  rr.accesses.push_back(core::ResourceAccess{odd, "www:www", "append", false, "other class has r--", at(30)});
-  rr.accesses.push_back(core::ResourceAccess{"app", "root:root", "create", true, "CAP_DAC_OVERRIDE", at(35)});
+  rr.accesses.push_back(core::ResourceAccess{odd, "www:www", "append", false, "other class has r--", at(30), {}, {}});
+  rr.accesses.push_back(core::ResourceAccess{"app", "root:root", "create", true, "CAP_DAC_OVERRIDE", at(35), {}, {}});
   rr.fixes.push_back("run app as www:www");
   r.resources.push_back(rr);
   return fx;

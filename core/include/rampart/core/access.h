@@ -169,12 +169,14 @@ struct Service {
   Origin origin;
 };
 
-// Who asks: a declared user or a service (with its run-as identity).
+// Who asks: a declared user or a service (with its run-as identity), or a
+// bare SELinux domain (`domain httpd_t`: SELinux's decision alone).
 struct Subject {
-  enum class Kind : uint8_t { User, Service };
+  enum class Kind : uint8_t { User, Service, Domain };
   Kind kind = Kind::User;
   UserId user;
   ServiceId service;
+  std::string domain = {};  // Kind::Domain: the type's name
   friend bool operator==(const Subject&, const Subject&) = default;
 };
 

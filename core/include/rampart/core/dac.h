@@ -56,6 +56,14 @@ struct AccessDecision {
   AccessCheck decisive;              // the check that decided
   std::vector<AccessCheck> checks;   // every check made, in order
   std::vector<std::string> assumptions;  // e.g. an undeclared directory assumed root:root 0755
+  // DAC ∧ SELinux (decide_file_access, selinux_eval.h): each half on its own.
+  // `selinux` is absent when the host has no SELinux policy (or its outcome is
+  // unknown). `unknown`: the outcome depends on something rampart does not
+  // know; then granted is false.
+  bool dac_granted = false;
+  std::optional<bool> selinux;
+  bool unknown = false;
+  std::string unknown_reason;
 };
 
 // One host's file tree, with the judgement calls for what is not declared.

@@ -13,6 +13,7 @@
 #include "rampart/core/ids.h"
 #include "rampart/core/question.h"
 #include "rampart/core/rule.h"
+#include "rampart/core/selinux.h"
 #include "rampart/core/service.h"
 
 namespace rampart::core {
@@ -59,6 +60,10 @@ struct Policy {
   std::vector<FileNode> files;
   std::vector<Mount> mounts;
   std::vector<Service> services;
+  // SELinux facts about hosts, one entry per import (a compiled policy,
+  // file_contexts, a label snapshot, boolean states, process labels);
+  // selinux::HostView joins a host's entries.
+  std::vector<selinux::HostFacts> selinux;
   std::vector<Question> questions;
 
   const RuleSet& rule_set(RuleSetId id) const { return rule_sets.at(id.index()); }
@@ -91,7 +96,7 @@ struct Policy {
 // id of the fragment to get the id in the merged policy.
 struct MergeOffsets {
   uint32_t rule_sets = 0, filters = 0, conditions = 0, hosts = 0, zones = 0, users = 0,
-           groups = 0, files = 0, services = 0;
+           groups = 0, files = 0, services = 0, selinux = 0;
 };
 
 // Appends `fragment` (e.g. an importer's result) to `into`, shifting every

@@ -102,6 +102,10 @@ struct SetAnswer {
   std::string projection;  // what each entry ranges over, e.g. "source address x service"
   std::vector<std::string> subjects;  // access set answers: who can (must)
   std::vector<std::string> may_subjects;
+  // `who can` on an SELinux host: every domain (process type) SELinux lets
+  // perform it, DAC aside (each as its assumed context; docs/semantics/selinux.md).
+  std::vector<std::string> domains;
+  bool domains_known = true;  // false: a label on the path is unknown
 };
 
 struct Result {
@@ -130,6 +134,7 @@ struct Finding {
   std::optional<AccessWitness> access_baseline;  // diff: the same access under the old policy
   std::optional<SetAnswer> set;             // diff: the exact traffic that changed
   std::string fix;  // a verified fix, when one exists
+  bool unknown = false;  // it reports an answer rampart cannot decide (exit code 3 unless worse)
 };
 
 // The conflict report's view of one file: every declared access to it, by
@@ -141,6 +146,10 @@ struct ResourceAccess {
   bool granted = false;
   std::string why;  // the decisive check
   Origin origin;    // the declared access
+  // On an SELinux host, each half on its own ("granted", "denied: ...",
+  // "unknown: ..."); empty without SELinux.
+  std::string dac;
+  std::string selinux;
 };
 
 struct ResourceReport {
