@@ -418,6 +418,8 @@ void Binder::run_import(const ast::Import& imp, core::HostId host) {
   diags_.append(result.diagnostics);
   const size_t result_mounts = result.fragment.mounts.size();
   if (result.diagnostics.has_errors()) return;
+  // The importing host's own part (interfaces, listeners) is not a new host.
+  std::vector<core::Host> own = take_host_part(result);
   core::MergeOffsets off = core::merge(policy_, std::move(result.fragment));
   policy_.source_files.push_back(req.display_path);
   // Host contents an importer leaves without a host (passwd, file
@@ -435,6 +437,8 @@ void Binder::run_import(const ast::Import& imp, core::HostId host) {
   adopt(policy_.files, off.files);
   adopt(policy_.services, off.services);
   adopt(policy_.mounts, uint32_t(policy_.mounts.size() - result_mounts));
+  if (host.valid()) keep_host_part(result, host, off, std::move(own));
+  else if (!own.empty() || !result.names.empty()) orphans = true;
   if (orphans) {
     diags_.error(codes::kImportFailed, imp.origin,
                  fmt::format("`{}` describes the contents of one host: import it inside a host block", imp.format));
@@ -1079,6 +1083,7 @@ std::optional<core::Policy> Binder::bind(std::vector<std::pair<std::string, cons
     }
   }
   bind_access_declarations();
+  attach_imported_network();
   for (const auto& [path, file] : files_) {
     for (const auto& st : file->statements) {
       if (st.kind != K::Host) continue;

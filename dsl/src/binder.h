@@ -106,6 +106,32 @@ class Binder {
   std::optional<core::Question> access_question(const ast::Question& q, bool is_query);
   std::vector<AccessDecl> access_decls_;
 
+  // What host-level imports leave for later (bind_imports.cpp): names to
+  // resolve once the host's users and groups are bound, and the importing
+  // host's own interfaces and listeners.
+  struct PendingImport {
+    core::HostId host;
+    std::vector<core::NameRef> names;          // indices into policy_ already
+    std::vector<core::Interface> interfaces;
+    std::vector<core::Listener> listeners;     // service ids into policy_ already
+  };
+  std::vector<PendingImport> pending_imports_;
+  void keep_host_part(core::ImportResult& result, core::HostId host, const core::MergeOffsets& off,
+                      std::vector<core::Host> own);
+  static std::vector<core::Host> take_host_part(core::ImportResult& result);
+  void resolve_import_names();
+  void reconcile_imported_identities();
+  void reconcile_imported_contents();
+  void attach_imported_network();
+  // Declared facts that an import already gave: true when they agree (the
+  // declaration adds nothing), false after reporting RP2304 when they do not.
+  bool agrees_with_import(const core::Group& declared, const core::Group& imported);
+  bool agrees_with_import(const core::User& declared, const core::User& imported);
+  bool agrees_with_import(const core::FileNode& declared, const core::FileNode& imported);
+  bool agrees_with_import(const core::Service& declared, core::Service& imported);
+  void disagree(const core::Origin& here, const core::Origin& there, const std::string& what,
+                const std::string& here_text, const std::string& there_text);
+
   const core::ImportResolver* resolver_;
   core::Diagnostics& diags_;
   core::Policy policy_;

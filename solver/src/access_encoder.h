@@ -7,6 +7,7 @@
 
 #include <z3++.h>
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,10 @@ class AccessEncoder {
   // Whether the symbolic subject may perform `op` on `path` (a known path or
   // one to create), with `overrides` replacing nodes.
   z3::expr allowed(core::Operation op, const std::string& path, const std::vector<core::FileNode>& overrides = {});
+  // Whether the subjects of the view being encoded see a node at `path`.
+  bool visible(const std::string& path, const std::vector<core::FileNode>& overrides) const {
+    return node(path, overrides) != nullptr;
+  }
 
  private:
   z3::expr uid_is(uint32_t uid);
@@ -44,6 +49,7 @@ class AccessEncoder {
   z3::expr inode_permission(const core::FileNode& n, uint8_t want);
   z3::expr walk(const std::string& path, const std::vector<core::FileNode>& overrides, bool& exists);
   z3::expr open_existing(const core::FileNode& n, uint8_t want, bool append, bool exec);
+  z3::expr allowed_in_view(core::Operation op, const std::string& path, const std::vector<core::FileNode>& overrides);
   const core::FileNode* node(const std::string& path, const std::vector<core::FileNode>& overrides) const;
   bool read_only(const std::string& path) const;
   // ite over subjects of a per-subject Boolean.
@@ -55,6 +61,9 @@ class AccessEncoder {
   const std::vector<AccessSubject>& subjects_;
   unsigned bits_;
   z3::expr subject_;
+  const std::vector<core::Mount> no_view_;
+  const std::vector<core::Mount>* view_ = &no_view_;
+  mutable std::deque<core::FileNode> scratch_;
 };
 
 }  // namespace rampart::solver
