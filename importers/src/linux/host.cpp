@@ -435,19 +435,27 @@ class Collector {
     }
     const char* dirs[] = {"/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system",
                           "/lib/systemd/system"};
-    for (const auto& n : names) {
-      std::string found;
+    std::set<std::string> done;
+    for (const auto& alias : names) {
+      std::string found, n = alias;
       for (const char* d : dirs) {
-        std::string p = std::string(d) + "/" + n;
+        std::string p = std::string(d) + "/" + alias;
         std::error_code e2;
         auto st = fs::status(host(p), e2);
         if (fs::is_regular_file(st)) {
-          // a masked unit links to /dev/null: not a file
-          found = p;
+          // An alias links to the unit's own file, whose name is the unit's;
+          // a masked unit links to /dev/null, not a file.
+          std::string real = fs::canonical(host(p), e2).string();
+          if (!e2 && real.size() > o_.sysroot.size())
+            real = real.substr(o_.sysroot.size());
+          else
+            real = p;
+          found = real;
+          n = real.substr(real.rfind('/') + 1);
           break;
         }
       }
-      if (found.empty()) continue;
+      if (found.empty() || !done.insert(found).second) continue;
       json dropins = json::array();
       for (const char* d : dirs) {
         std::string dd = std::string(d) + "/" + n + ".d";
