@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 #include <string>
@@ -19,15 +20,15 @@ struct Line {
   uint32_t number = 0;
 };
 
-// Lines of a text; a UTF-8 byte order mark is skipped. `nul` also ends a
-// line at a NUL byte (find -printf '...\0').
+// Lines of a text; a UTF-8 byte order mark is skipped. With `nul`, lines
+// end at NUL bytes instead (find -printf '...\0'), so names may hold newlines.
 inline std::vector<Line> lines(std::string_view text, bool nul = false) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   std::vector<Line> out;
   size_t pos = 0;
   uint32_t n = 0;
   while (pos < text.size()) {
-    size_t end = nul ? text.find_first_of(std::string_view("\n\0", 2), pos) : text.find('\n', pos);
+    size_t end = text.find(nul ? '\0' : '\n', pos);
     if (end == std::string_view::npos) end = text.size();
     std::string_view l = text.substr(pos, end - pos);
     if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
