@@ -19,6 +19,7 @@
 #include "rampart/importers/linux.h"
 #include "rampart/importers/registry.h"
 #include "rampart/solver/diff.h"
+#include "rampart/solver/lint.h"
 #include "rampart/solver/session.h"
 
 namespace rampart::cli {
@@ -113,8 +114,13 @@ int cmd_check(const std::string& file, const Options& o, Streams& s) {
   solver::Session session(*policy, limits_of(o), faults_from_environment());
   for (const auto& q : policy->questions) report.results.push_back(answer(session, q));
   if (policy->questions.empty()) {
-    report.diagnostics.push_back(core::Diagnostic{core::Severity::Warning, "RP2403", "the policy asks no question "
-                                                  "(no `assert` or `query` statement)", core::Origin::policy(file, 0, 0), {}, {}});
+    report.diagnostics.push_back(core::Diagnostic{core::Severity::Warning,
+                                                  "RP2403",
+                                                  "the policy asks no question "
+                                                  "(no `assert` or `query` statement)",
+                                                  core::Origin::policy(file, 0, 0),
+                                                  {},
+                                                  {}});
   }
   return emit(report, o, s);
 }
@@ -168,8 +174,10 @@ std::string run_command(const std::string& command, int& status) {
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -180,10 +188,13 @@ std::string policy_at_revision(const std::string& path, const std::string& rev, 
   fs::path abs = fs::absolute(path);
   fs::path dir = fs::is_directory(abs) ? abs : abs.parent_path();
   int status = 0;
-  std::string top = run_command("git -C " + shell_quote(dir.string()) + " rev-parse --show-toplevel 2>/dev/null", status);
+  std::string top =
+      run_command("git -C " + shell_quote(dir.string()) + " rev-parse --show-toplevel 2>/dev/null", status);
   while (!top.empty() && (top.back() == '\n' || top.back() == '\r')) top.pop_back();
-  if (status != 0 || top.empty()) throw UsageError(fmt::format("`{}` is not inside a git repository (--base)", path));
-  run_command("git -C " + shell_quote(top) + " rev-parse --verify --quiet " + shell_quote(rev + "^{commit}") + " >/dev/null",
+  if (status != 0 || top.empty())
+    throw UsageError(fmt::format("`{}` is not inside a git repository (--base)", path));
+  run_command("git -C " + shell_quote(top) + " rev-parse --verify --quiet " + shell_quote(rev + "^{commit}") +
+                  " >/dev/null",
               status);
   if (status != 0) throw UsageError(fmt::format("`{}` is not a git revision of {}", rev, top));
   char tmpl[] = "/tmp/rampart-base-XXXXXX";
@@ -228,15 +239,41 @@ int cmd_diff(std::vector<std::string> sides, const std::string& base, const std:
     }
   }
   for (const auto& g : gates) {
-    if (g == "new-exposure") options.fail_on.push_back(solver::Gate::NewExposure);
-    else if (g == "broken-assert") options.fail_on.push_back(solver::Gate::BrokenAssert);
-    else if (g == "any-change") options.fail_on.push_back(solver::Gate::AnyChange);
-    else throw UsageError(fmt::format("unknown gate `{}` (new-exposure, broken-assert, any-change)", g));
+    if (g == "new-exposure")
+      options.fail_on.push_back(solver::Gate::NewExposure);
+    else if (g == "broken-assert")
+      options.fail_on.push_back(solver::Gate::BrokenAssert);
+    else if (g == "any-change")
+      options.fail_on.push_back(solver::Gate::AnyChange);
+    else
+      throw UsageError(fmt::format("unknown gate `{}` (new-exposure, broken-assert, any-change)", g));
   }
   auto before = load(policy_in(sides[0]), report);
   auto after = load(policy_in(sides[1]), report);
   if (!before || !after) return emit(report, o, s);
   solver::diff(*before, *after, options, report);
+  return emit(report, o, s);
+}
+
+int cmd_lint(const std::string& file, const Options& o, Streams& s) {
+  core::Report report;
+  report.command = "lint";
+  auto policy = load(file, report);
+  if (!policy) return emit(report, o, s);
+  solver::LintOptions options;
+  options.limits = limits_of(o);
+  // A progress bar on a terminal, on standard error, for long runs.
+  bool bar = s.err_is_terminal && o.format == "text";
+  if (bar) {
+    options.progress = [&s](size_t done, size_t total) {
+      if (total == 0) return;
+      size_t width = 30, filled = width * done / total;
+      s.err << "\r  linting [" << std::string(filled, '#') << std::string(width - filled, '.') << "] " << done
+            << "/" << total << " rules" << std::flush;
+    };
+  }
+  solver::lint(*policy, options, report);
+  if (bar) s.err << "\r" << std::string(60, ' ') << "\r" << std::flush;
   return emit(report, o, s);
 }
 
@@ -314,7 +351,9 @@ int cmd_explain(const std::string& file, const std::string& packet_text, const O
 }
 
 void add_output_options(CLI::App* cmd, Options& o) {
-  cmd->add_option("--format", o.format, "output format")->check(CLI::IsMember({"text", "json", "markdown", "sarif", "junit"}))->capture_default_str();
+  cmd->add_option("--format", o.format, "output format")
+      ->check(CLI::IsMember({"text", "json", "markdown", "sarif", "junit"}))
+      ->capture_default_str();
   cmd->add_option("--color", o.color, "colour: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
@@ -325,7 +364,8 @@ void add_output_options(CLI::App* cmd, Options& o) {
 void add_solver_options(CLI::App* cmd, Options& o) {
   cmd->add_option("--timeout", o.timeout_seconds, "seconds per solver call; exhausted = unknown (exit 3)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--rlimit", o.rlimit, "Z3 resource limit per solver call (deterministic); exhausted = unknown");
+  cmd->add_option("--rlimit", o.rlimit,
+                  "Z3 resource limit per solver call (deterministic); exhausted = unknown");
 }
 
 }  // namespace
@@ -334,7 +374,8 @@ int run(const std::vector<std::string>& args, Streams streams) {
   CLI::App app{"rampart: proves or refutes who can reach what and who can touch what"};
   app.name("rampart");
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("rampart ") + RAMPART_VERSION + " (" + solver::backend_version() + ")");
+  app.set_version_flag("--version",
+                       std::string("rampart ") + RAMPART_VERSION + " (" + solver::backend_version() + ")");
   app.footer(R"(Examples:
   rampart check examples/ssh-sg/policy.rampart
   rampart query examples/ssh-sg/policy.rampart 'reach 192.168.1.50 -> web1 tcp/22'
@@ -363,9 +404,11 @@ Exit codes: 0 every claim holds, 1 a claim is violated, 2 bad input or usage,
   rampart query policy.rampart 'reach 192.168.1.50 -> web1 tcp/22'
   rampart query policy.rampart 'not reach 203.0.113.7 -> web1 tcp/22')");
 
-  auto* explain = app.add_subcommand("explain", "trace one packet (or a question's witness) through every layer");
+  auto* explain =
+      app.add_subcommand("explain", "trace one packet (or a question's witness) through every layer");
   explain->add_option("FILE", file, "policy file")->required();
-  explain->add_option("PACKET", packet, "a packet, PROTO SRC[:PORT] -> DST[:PORT], or a question")->required();
+  explain->add_option("PACKET", packet, "a packet, PROTO SRC[:PORT] -> DST[:PORT], or a question")
+      ->required();
   add_output_options(explain, opts);
   add_solver_options(explain, opts);
   explain->footer(R"(Examples:
@@ -375,7 +418,8 @@ Exit codes: 0 every claim holds, 1 a claim is violated, 2 bad input or usage,
   rampart explain policy.rampart 'reach internet -> web1 tcp/22')");
 
   std::string host_name;
-  auto* conflicts = app.add_subcommand("conflicts", "report file-access conflicts between services, with verified fixes");
+  auto* conflicts =
+      app.add_subcommand("conflicts", "report file-access conflicts between services, with verified fixes");
   conflicts->add_option("FILE", file, "policy file")->required();
   conflicts->add_option("--host", host_name, "only this host");
   add_output_options(conflicts, opts);
@@ -392,7 +436,8 @@ Examples:
 
   std::vector<std::string> diff_sides, fail_on;
   std::string base;
-  auto* diffcmd = app.add_subcommand("diff", "what a change newly admits, blocks, grants or revokes, exactly");
+  auto* diffcmd =
+      app.add_subcommand("diff", "what a change newly admits, blocks, grants or revokes, exactly");
   diffcmd->add_option("POLICIES", diff_sides, "OLD NEW (files or folders), or one with --base")->required();
   diffcmd->add_option("--base", base, "compare with the same files at this git revision");
   diffcmd->add_option("--fail-on", fail_on, "exit 1 on: new-exposure, broken-assert, any-change (comma list)")
@@ -412,10 +457,12 @@ Examples:
   rampart diff --base HEAD~1 --format sarif --output diff.sarif policy.rampart)");
 
   importers::CollectOptions collect_opts;
-  auto* collect = app.add_subcommand("collect", "gather this host's users, file modes, ACLs, listeners and service "
-                                                "configurations into a folder for `import linux.host`");
+  auto* collect = app.add_subcommand("collect",
+                                     "gather this host's users, file modes, ACLs, listeners and service "
+                                     "configurations into a folder for `import linux.host`");
   collect->add_option("--out", collect_opts.out, "the folder to write (created)")->required();
-  collect->add_option("--root", collect_opts.roots, "snapshot the file tree from here (repeatable; default /)")
+  collect
+      ->add_option("--root", collect_opts.roots, "snapshot the file tree from here (repeatable; default /)")
       ->capture_default_str();
   collect->footer(R"(Copies files and runs local commands only (find, getfacl); never opens a
 socket. manifest.json in the folder says what was collected, when, by which
@@ -424,6 +471,23 @@ command, and what failed. Exit 0 when the folder was written.
 Examples:
   rampart collect --out /tmp/web1
   rampart collect --out /tmp/web1 --root /var/log --root /www   (docs/importers/linux-host.md))");
+
+  auto* lintcmd = app.add_subcommand("lint", "find shadowed, redundant and overlapping rules, and exposures");
+  lintcmd->add_option("FILE", file, "policy file")->required();
+  add_output_options(lintcmd, opts);
+  add_solver_options(lintcmd, opts);
+  lintcmd->footer(R"(Every rule set of the policy, written in the language or imported: rules no
+packet reaches (shadowed, judged against the union of the earlier rules),
+rules whose removal changes no decision (redundant), overlapping rules with
+different actions (correlated) or a general rule after its exception,
+allow rules overridden by blocks; administrative ports admitted from any or
+an untrusted zone; rules for ports nothing listens on; listeners no rule
+admits. Shadowed and redundant verdicts are proved by the solver. Findings
+of error severity (exposures) give exit 1.
+
+Examples:
+  rampart lint policy.rampart
+  rampart lint --format sarif --output lint.sarif policy.rampart)");
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
@@ -440,7 +504,7 @@ Examples:
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) {
       // --help on a subcommand
-      for (auto* sub : {check, query, explain, conflicts, diffcmd, collect}) {
+      for (auto* sub : {check, query, explain, conflicts, diffcmd, lintcmd, collect}) {
         if (sub->parsed()) {
           streams.out << sub->help();
           return 0;
@@ -449,7 +513,8 @@ Examples:
       streams.out << app.help();
       return 0;
     }
-    streams.err << "rampart: " << e.what() << "\n" << "run `rampart --help` for usage\n";
+    streams.err << "rampart: " << e.what() << "\n"
+                << "run `rampart --help` for usage\n";
     return core::exit_code::kBadInput;
   }
 
@@ -459,10 +524,13 @@ Examples:
     if (explain->parsed()) return cmd_explain(file, packet, opts, streams);
     if (conflicts->parsed()) return cmd_conflicts(file, host_name, opts, streams);
     if (diffcmd->parsed()) return cmd_diff(diff_sides, base, fail_on, opts, streams);
+    if (lintcmd->parsed()) return cmd_lint(file, opts, streams);
     if (collect->parsed()) {
       int failed = importers::collect_host(collect_opts, streams.err);
       if (!std::filesystem::exists(collect_opts.out + "/manifest.json")) return core::exit_code::kBadInput;
-      if (failed) streams.err << fmt::format("{} item(s) could not be collected: see {}/manifest.json\n", failed, collect_opts.out);
+      if (failed)
+        streams.err << fmt::format("{} item(s) could not be collected: see {}/manifest.json\n", failed,
+                                   collect_opts.out);
       return core::exit_code::kOk;
     }
   } catch (const UsageError& e) {
@@ -470,7 +538,8 @@ Examples:
     return core::exit_code::kBadInput;
   } catch (const core::InternalError& e) {
     streams.err << "rampart: internal error: " << e.what()
-                << "\n  this is a bug in rampart, not in your input; please report it with the files that caused it\n";
+                << "\n  this is a bug in rampart, not in your input; please report it with the files that "
+                   "caused it\n";
     return core::exit_code::kInternal;
   } catch (const std::bad_alloc&) {
     streams.err << "rampart: out of memory\n";

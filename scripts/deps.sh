@@ -10,7 +10,8 @@ packages=(
   antlr4 libantlr4-runtime-dev default-jre-headless
   libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libsepol-dev
+  iptables nftables iproute2
+  libsepol-dev libbdd-dev
 )
 if [[ "${RAMPART_DEPS_EXTRA:-}" != "" ]]; then
   read -r -a extra <<< "$RAMPART_DEPS_EXTRA"

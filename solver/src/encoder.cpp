@@ -9,10 +9,11 @@ namespace rampart::solver {
 using core::u128;
 
 PacketTerms PacketTerms::fresh(z3::context& ctx, const std::string& prefix) {
-  return PacketTerms{ctx.bool_const((prefix + ".v6").c_str()),      ctx.bv_const((prefix + ".src").c_str(), 128),
-                     ctx.bv_const((prefix + ".dst").c_str(), 128),  ctx.bv_const((prefix + ".proto").c_str(), 8),
-                     ctx.bv_const((prefix + ".sport").c_str(), 16), ctx.bv_const((prefix + ".dport").c_str(), 16),
-                     ctx.bv_const((prefix + ".itype").c_str(), 8),  ctx.bv_const((prefix + ".icode").c_str(), 8)};
+  return PacketTerms{
+      ctx.bool_const((prefix + ".v6").c_str()),      ctx.bv_const((prefix + ".src").c_str(), 128),
+      ctx.bv_const((prefix + ".dst").c_str(), 128),  ctx.bv_const((prefix + ".proto").c_str(), 8),
+      ctx.bv_const((prefix + ".sport").c_str(), 16), ctx.bv_const((prefix + ".dport").c_str(), 16),
+      ctx.bv_const((prefix + ".itype").c_str(), 8),  ctx.bv_const((prefix + ".icode").c_str(), 8)};
 }
 
 // How one rule set sees the packet: which packet (forward or reply), in
@@ -92,7 +93,8 @@ z3::expr Encoder::in_addresses(const z3::expr& addr, const z3::expr& v6, const c
       } else if (k && *k == 0) {
         terms.push_back(addr == addr_val(lo));
       } else if (k) {
-        terms.push_back(addr.extract(127, *k) == ctx_.bv_val(core::u128_to_string(lo >> *k).c_str(), 128 - *k));
+        terms.push_back(addr.extract(127, *k) ==
+                        ctx_.bv_val(core::u128_to_string(lo >> *k).c_str(), 128 - *k));
       } else {
         terms.push_back(z3::uge(addr, addr_val(lo)) && z3::ule(addr, addr_val(hi)));
       }
@@ -135,10 +137,12 @@ z3::expr Encoder::in_services(const PacketTerms& p, const core::ServiceSet& set)
   for (const auto& c : set.clauses) {
     z3::expr e = in_bytes(p.proto, c.protocols);
     if (!c.src_ports.is_all() || !c.dst_ports.is_all()) {
-      e = e && z3::implies(has_ports(p.proto), in_ports(p.sport, c.src_ports) && in_ports(p.dport, c.dst_ports));
+      e = e &&
+          z3::implies(has_ports(p.proto), in_ports(p.sport, c.src_ports) && in_ports(p.dport, c.dst_ports));
     }
     if (!c.icmp_types.is_all() || !c.icmp_codes.is_all()) {
-      e = e && z3::implies(has_icmp(p.proto), in_bytes(p.itype, c.icmp_types) && in_bytes(p.icode, c.icmp_codes));
+      e = e &&
+          z3::implies(has_icmp(p.proto), in_bytes(p.itype, c.icmp_types) && in_bytes(p.icode, c.icmp_codes));
     }
     clauses.push_back(e);
   }
@@ -182,7 +186,8 @@ z3::expr Encoder::interface_match(const core::InterfaceMatch& m, const View& v, 
   for (const auto& iface : host->interfaces) {
     for (const auto& ia : iface.addresses) {
       if (ia.address.is_loopback()) continue;
-      z3::expr is = addr == addr_val(ia.address.bits) && (v.p.v6 == ctx_.bool_val(ia.address.family == core::Family::V6));
+      z3::expr is = addr == addr_val(ia.address.bits) &&
+                    (v.p.v6 == ctx_.bool_val(ia.address.family == core::Family::V6));
       owned.push_back(is);
       result = result || (is && decides(iface.name));
     }
@@ -192,7 +197,8 @@ z3::expr Encoder::interface_match(const core::InterfaceMatch& m, const View& v, 
   return result || (!known && unknown);
 }
 
-z3::expr Encoder::listener_selected(const core::Host& host, uint32_t index, const PacketTerms& p, bool local) {
+z3::expr Encoder::listener_selected(const core::Host& host, uint32_t index, const PacketTerms& p,
+                                    bool local) {
   auto candidate = [&](const core::Listener& l) {
     z3::expr e = p.proto == value_of(l.protocol, 8) && in_ports(p.dport, l.ports);
     switch (l.bind.kind) {
@@ -265,7 +271,8 @@ z3::expr Encoder::match(const core::Match& m, const View& v) {
   if (!m.dst.is_any()) e = e && address_match(m.dst, v.p.dst, v, "dst");
   e = e && interface_match(m.in_interface, v, true) && interface_match(m.out_interface, v, false);
   for (const auto& a : m.attributes) e = e && attribute_match(a, v);
-  for (const auto& c : m.unknowns) e = e && atom(core::condition_atom(v.occurrence, policy_.condition(c).name));
+  for (const auto& c : m.unknowns)
+    e = e && atom(core::condition_atom(v.occurrence, policy_.condition(c).name));
   return e;
 }
 
@@ -305,8 +312,7 @@ Encoder::ChainResult Encoder::chain(core::RuleSetId id, uint32_t chain_index, co
         deny.push_back(cont && m);
         cont = cont && !m;
         break;
-      case core::Action::Continue:
-        continue;
+      case core::Action::Continue: continue;
       case core::Action::Return:
         returned.push_back(cont && m);
         cont = cont && !m;
@@ -314,7 +320,8 @@ Encoder::ChainResult Encoder::chain(core::RuleSetId id, uint32_t chain_index, co
       case core::Action::Jump:
       case core::Action::Goto: {
         auto it = subs.find(r.target_chain);
-        if (it == subs.end()) it = subs.emplace(r.target_chain, chain(id, r.target_chain, v, depth + 1)).first;
+        if (it == subs.end())
+          it = subs.emplace(r.target_chain, chain(id, r.target_chain, v, depth + 1)).first;
         const ChainResult& sub = it->second;
         allow.push_back(cont && m && sub.allow);
         deny.push_back(cont && m && sub.deny);
@@ -362,8 +369,7 @@ z3::expr Encoder::rule_set_allow(core::RuleSetId id, const View& v) {
       ChainResult r = chain(id, 0, v, 0);
       return r.allow || (r.returned && default_allow);
     }
-    case core::Combining::AllowUnion:
-      return scan_any(id, rs, core::Action::Allow, v);
+    case core::Combining::AllowUnion: return scan_any(id, rs, core::Action::Allow, v);
     case core::Combining::BlockOverridesAllow: {
       z3::expr bypass = scan_any(id, rs, core::Action::Bypass, v);
       z3::expr deny = scan_any(id, rs, core::Action::Deny, v);
@@ -397,9 +403,14 @@ z3::expr Encoder::admitted(const core::NetworkPath& path, const PacketTerms& p, 
   z3::expr echo4 = icmp4 && p.itype == value_of(8, 8);
   z3::expr echo6 = icmp6 && p.itype == value_of(128, 8);
   z3::expr reply_exists = !has_icmp(p.proto) || echo4 || echo6;
-  PacketTerms r{p.v6,  p.dst,   p.src,
-                p.proto, p.dport, p.sport,
-                z3::ite(echo4, value_of(0, 8), z3::ite(echo6, value_of(129, 8), p.itype)), p.icode};
+  PacketTerms r{p.v6,
+                p.dst,
+                p.src,
+                p.proto,
+                p.dport,
+                p.sport,
+                z3::ite(echo4, value_of(0, 8), z3::ite(echo6, value_of(129, 8), p.itype)),
+                p.icode};
   const core::Host* dest = path.destination.valid() ? &policy_.host(path.destination) : nullptr;
 
   z3::expr_vector conjuncts(ctx_);
@@ -408,7 +419,15 @@ z3::expr Encoder::admitted(const core::NetworkPath& path, const PacketTerms& p, 
     bool inbound = hop.direction == core::Direction::Inbound;
     const core::Host* listener_host = hop.host == path.destination ? dest : nullptr;
     View fv{p, core::ConnState::New, hop.host, path.local, inbound, "fwd", &fwd, listener_host, &p};
-    View rv{r, core::ConnState::Established, hop.host, path.local, !inbound, "reply", &reply_bounds, listener_host, &p};
+    View rv{r,
+            core::ConnState::Established,
+            hop.host,
+            path.local,
+            !inbound,
+            "reply",
+            &reply_bounds,
+            listener_host,
+            &p};
     const auto& layers = inbound ? host.inbound : host.outbound;
     for (const auto& layer : layers) {
       z3::expr_vector members(ctx_);
@@ -427,13 +446,20 @@ z3::expr Encoder::admitted(const core::NetworkPath& path, const PacketTerms& p, 
   if (dest && path.required_listeners) {
     // Only the listeners the question asks about count (`that can`).
     z3::expr_vector chosen(ctx_);
-    for (const auto& l : *path.required_listeners) chosen.push_back(listener_selected(*dest, l.value, p, path.local));
+    for (const auto& l : *path.required_listeners)
+      chosen.push_back(listener_selected(*dest, l.value, p, path.local));
     conjuncts.push_back(has_ports(p.proto) && (chosen.empty() ? ctx_.bool_val(false) : z3::mk_or(chosen)));
   } else if (dest) {
     z3::expr own = in_addresses(p.dst, p.v6, dest->addresses().unite(core::AddressSet::loopback()));
     conjuncts.push_back(z3::ite(has_ports(p.proto), listener_accepts(*dest, p, path.local), own));
   }
   return conjuncts.empty() ? ctx_.bool_val(true) : z3::mk_and(conjuncts);
+}
+
+z3::expr Encoder::rule_match(const core::Match& m, const PacketTerms& p, core::ConnState state) {
+  static const FieldBounds kAnything;
+  View v{p, state, core::HostId{}, false, true, "fwd", &kAnything, nullptr, &p};
+  return match(m, v);
 }
 
 namespace {

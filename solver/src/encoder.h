@@ -57,6 +57,10 @@ class Encoder {
   // Reads a packet out of a model.
   core::Packet packet_of(const z3::model& m, const PacketTerms& p) const;
 
+  // A rule's match on a packet in a given state, outside any host (lint):
+  // symbolic sets, interfaces and attributes are unknown atoms.
+  z3::expr rule_match(const core::Match& m, const PacketTerms& p, core::ConnState state);
+
  private:
   struct View;
   struct ChainResult {

@@ -42,7 +42,9 @@ Dim widen(const core::IntervalSet<T>& s) {
   return d;
 }
 
-Dim single(u128 v) { return Dim::single(v); }
+Dim single(u128 v) {
+  return Dim::single(v);
+}
 
 }  // namespace
 
@@ -68,8 +70,9 @@ struct SetEngine::Run {
 
   Run(const core::Policy& p, const core::QuestionSpace& s, core::Family f) : policy(p), space(s), family(f) {
     Dim addresses = f == core::Family::V4 ? Dim::range(0, 0xffffffffu) : Dim::all();
-    universe = {addresses,           addresses,           Dim::range(0, 255), Dim::range(0, 65535),
-                Dim::range(0, 65535), Dim::range(0, 255), Dim::range(0, 255)};
+    universe = {
+        addresses,          addresses,         Dim::range(0, 255), Dim::range(0, 65535), Dim::range(0, 65535),
+        Dim::range(0, 255), Dim::range(0, 255)};
   }
 
   BoxSet all() { return BoxSet::of(Box(), &universe); }
@@ -104,11 +107,13 @@ struct SetEngine::Run {
       core::ByteSet icmp = c.protocols.intersect(icmp_protocols());
       core::ByteSet other = c.protocols.subtract(port_protocols()).subtract(icmp_protocols());
       if (!ports.empty()) {
-        cb.add_disjoint(with({{dim::kProto, widen(ports)}, {dim::kSport, widen(c.src_ports)},
+        cb.add_disjoint(with({{dim::kProto, widen(ports)},
+                              {dim::kSport, widen(c.src_ports)},
                               {dim::kDport, widen(c.dst_ports)}}));
       }
       if (!icmp.empty()) {
-        cb.add_disjoint(with({{dim::kProto, widen(icmp)}, {dim::kType, widen(c.icmp_types)},
+        cb.add_disjoint(with({{dim::kProto, widen(icmp)},
+                              {dim::kType, widen(c.icmp_types)},
                               {dim::kCode, widen(c.icmp_codes)}}));
       }
       if (!other.empty()) cb.add_disjoint(with({{dim::kProto, widen(other)}}));
@@ -167,7 +172,8 @@ struct SetEngine::Run {
     Dim seen = loopback;
     for (const auto& iface : host->interfaces) {
       for (const auto& ia : iface.addresses) {
-        if (ia.address.is_loopback() || ia.address.family != family || seen.contains(ia.address.bits)) continue;
+        if (ia.address.is_loopback() || ia.address.family != family || seen.contains(ia.address.bits))
+          continue;
         seen.add(ia.address.bits);
         if (decides(iface.name)) matching.add(ia.address.bits);
       }
@@ -204,7 +210,8 @@ struct SetEngine::Run {
           break;
       }
       if (!core::has_ports(l.protocol)) continue;
-      BoxSet cand = with({{dim::kDst, covered}, {dim::kProto, single(l.protocol)}, {dim::kDport, widen(l.ports)}});
+      BoxSet cand =
+          with({{dim::kDst, covered}, {dim::kProto, single(l.protocol)}, {dim::kDport, widen(l.ports)}});
       regions[i] = cand.subtract(taken);
       taken.add(cand);
     }
@@ -297,7 +304,8 @@ struct SetEngine::Run {
       if (!s.empty()) s = s.intersect(interface_match(m.in_interface, v, true));
       if (!s.empty()) s = s.intersect(interface_match(m.out_interface, v, false));
       for (const auto& c : m.unknowns) {
-        if (!s.empty()) s = s.intersect(atom_true(core::condition_atom(v.occurrence, policy.condition(c).name)));
+        if (!s.empty())
+          s = s.intersect(atom_true(core::condition_atom(v.occurrence, policy.condition(c).name)));
       }
       if (v.reply) s = to_forward(s);
       for (const auto& a : m.attributes) {
@@ -385,8 +393,7 @@ struct SetEngine::Run {
         if (default_allow) ok.add_disjoint(s.returned);
         return ok;
       }
-      case core::Combining::AllowUnion:
-        return take(rs, core::Action::Allow, v, rem);
+      case core::Combining::AllowUnion: return take(rs, core::Action::Allow, v, rem);
       case core::Combining::BlockOverridesAllow:
         ok = take(rs, core::Action::Bypass, v, rem);
         take(rs, core::Action::Deny, v, rem);
@@ -420,18 +427,31 @@ struct SetEngine::Run {
       core::ByteSet other = c.protocols.subtract(port_protocols()).subtract(icmp_protocols());
       Dim zero = single(0);
       if (!ports.empty()) {
-        cb.add_disjoint(with({{dim::kSrc, src}, {dim::kDst, dst}, {dim::kProto, widen(ports)},
+        cb.add_disjoint(with({{dim::kSrc, src},
+                              {dim::kDst, dst},
+                              {dim::kProto, widen(ports)},
                               {dim::kSport, widen(c.src_ports.intersect(space.client_ports))},
-                              {dim::kDport, widen(c.dst_ports)}, {dim::kType, zero}, {dim::kCode, zero}}));
+                              {dim::kDport, widen(c.dst_ports)},
+                              {dim::kType, zero},
+                              {dim::kCode, zero}}));
       }
       if (!icmp.empty()) {
-        cb.add_disjoint(with({{dim::kSrc, src}, {dim::kDst, dst}, {dim::kProto, widen(icmp)},
-                              {dim::kSport, zero}, {dim::kDport, zero}, {dim::kType, widen(c.icmp_types)},
+        cb.add_disjoint(with({{dim::kSrc, src},
+                              {dim::kDst, dst},
+                              {dim::kProto, widen(icmp)},
+                              {dim::kSport, zero},
+                              {dim::kDport, zero},
+                              {dim::kType, widen(c.icmp_types)},
                               {dim::kCode, widen(c.icmp_codes)}}));
       }
       if (!other.empty()) {
-        cb.add_disjoint(with({{dim::kSrc, src}, {dim::kDst, dst}, {dim::kProto, widen(other)},
-                              {dim::kSport, zero}, {dim::kDport, zero}, {dim::kType, zero}, {dim::kCode, zero}}));
+        cb.add_disjoint(with({{dim::kSrc, src},
+                              {dim::kDst, dst},
+                              {dim::kProto, widen(other)},
+                              {dim::kSport, zero},
+                              {dim::kDport, zero},
+                              {dim::kType, zero},
+                              {dim::kCode, zero}}));
       }
       q.add(cb);
     }
@@ -452,8 +472,8 @@ struct SetEngine::Run {
       views.push_back(std::make_unique<View>(
           View{core::ConnState::New, hop.host, path.local, inbound, false, "fwd", listener_host, &fb}));
       const View* fv = views.back().get();
-      views.push_back(std::make_unique<View>(
-          View{core::ConnState::Established, hop.host, path.local, !inbound, true, "reply", listener_host, &rb}));
+      views.push_back(std::make_unique<View>(View{core::ConnState::Established, hop.host, path.local,
+                                                  !inbound, true, "reply", listener_host, &rb}));
       const View* rv = views.back().get();
       const auto& layers = inbound ? host.inbound : host.outbound;
       for (const auto& layer : layers) {
@@ -490,8 +510,8 @@ struct SetEngine::Run {
       listener_regions(*dest, none_region);
       BoxSet accept = all().subtract(none_region);  // some listener selected (port protocols)
       Dim own = addresses(dest->addresses().unite(core::AddressSet::loopback()));
-      accept.add_disjoint(with({{dim::kProto, Dim::range(0, 255).subtract(widen(port_protocols()))},
-                                {dim::kDst, own}}));
+      accept.add_disjoint(
+          with({{dim::kProto, Dim::range(0, 255).subtract(widen(port_protocols()))}, {dim::kDst, own}}));
       x = x.intersect(accept);
     }
     compact(x);
@@ -558,7 +578,8 @@ void keep_first(std::optional<Witness>& into, std::optional<Witness> w) {
 
 ExactSet SetEngine::admitted_set(const core::QuestionSpace& space) {
   ExactSet out;
-  const std::vector<size_t> fields{dim::kSrc, dim::kDst, dim::kProto, dim::kSport, dim::kDport, dim::kType, dim::kCode};
+  const std::vector<size_t> fields{dim::kSrc,   dim::kDst,  dim::kProto, dim::kSport,
+                                   dim::kDport, dim::kType, dim::kCode};
   const std::vector<size_t> answer{dim::kSrc, dim::kProto, dim::kDport, dim::kType, dim::kCode};
   bool have_witness = false;
   for (core::Family family : {core::Family::V4, core::Family::V6}) {
@@ -615,7 +636,8 @@ ExactSet SetEngine::admitted_set(const core::QuestionSpace& space) {
     const std::vector<std::string> none;
     keep_first(w.must_admitted, lowest(must_fields, family, run.universe, none));
     keep_first(w.may_admitted, lowest(a, family, run.universe, run.atom_keys));
-    keep_first(w.must_denied, lowest(run.project(q, fields).subtract(may_fields), family, run.universe, none));
+    keep_first(w.must_denied,
+               lowest(run.project(q, fields).subtract(may_fields), family, run.universe, none));
     keep_first(w.may_denied, lowest(denied, family, run.universe, run.atom_keys));
     keep_first(w.any, lowest(q, family, run.universe, none));
     for (const auto& k : run.atom_keys) out.atoms.push_back(k);
@@ -632,8 +654,9 @@ void corrupt(ExactSet& set) {
   }
   // Nothing admitted: claim one source is.
   Box b;
-  std::vector<Dim> u{Dim::range(0, 0xffffffffu), Dim::range(0, 0xffffffffu), Dim::range(0, 255), Dim::range(0, 65535),
-                     Dim::range(0, 65535),       Dim::range(0, 255),         Dim::range(0, 255)};
+  std::vector<Dim> u{Dim::range(0, 0xffffffffu), Dim::range(0, 0xffffffffu), Dim::range(0, 255),
+                     Dim::range(0, 65535),       Dim::range(0, 65535),       Dim::range(0, 255),
+                     Dim::range(0, 255)};
   for (size_t i = 0; i < dim::kFields; ++i) b.set(i, u[i], u);
   b.set(dim::kSrc, Dim::single(0x0a000001u), u);
   set.may.push_back(FamilyBox{core::Family::V4, b});
@@ -644,12 +667,20 @@ void corrupt(ExactSet& set) {
 
 Certifier::Certifier(z3::context& ctx, Encoder& encoder, const PacketTerms& packet, const z3::expr& in_space,
                      const z3::expr& admitted, const Limits& limits, Statistics& stats)
-    : ctx_(ctx), encoder_(encoder), p_(packet), in_space_(in_space), admitted_(admitted), limits_(limits),
-      stats_(stats), definitions_(encoder.definitions()), auxiliaries_(encoder.auxiliaries()),
+    : ctx_(ctx),
+      encoder_(encoder),
+      p_(packet),
+      in_space_(in_space),
+      admitted_(admitted),
+      limits_(limits),
+      stats_(stats),
+      definitions_(encoder.definitions()),
+      auxiliaries_(encoder.auxiliaries()),
       atoms_(encoder.atoms()) {}
 
 Certifier::Certifier(z3::context& ctx, Encoder& encoder, const Encoder& other, const PacketTerms& packet,
-                     const z3::expr& in_space, const z3::expr& admitted, const Limits& limits, Statistics& stats)
+                     const z3::expr& in_space, const z3::expr& admitted, const Limits& limits,
+                     Statistics& stats)
     : Certifier(ctx, encoder, packet, in_space, admitted, limits, stats) {
   definitions_.insert(definitions_.end(), other.definitions().begin(), other.definitions().end());
   auxiliaries_.insert(auxiliaries_.end(), other.auxiliaries().begin(), other.auxiliaries().end());
@@ -733,9 +764,11 @@ Certification Certifier::certify(const ExactSet& set) {
   z3::expr may = in_answer(set.may);
   z3::expr must = in_answer(set.must);
   // 1. Nothing admitted lies outside the may set.
-  if (auto f = unsat_or_fail(in_space_ && admitted_ && !may, "an admitted packet is missing from the set")) return *f;
+  if (auto f = unsat_or_fail(in_space_ && admitted_ && !may, "an admitted packet is missing from the set"))
+    return *f;
   // 2. Every point of the may set is admitted (through its piece's witness fields).
-  if (auto f = unsat_or_fail(may && !projections(set.may_pieces), "a reported point has no witness")) return *f;
+  if (auto f = unsat_or_fail(may && !projections(set.may_pieces), "a reported point has no witness"))
+    return *f;
   if (auto f = unsat_or_fail(pieces(set.may_pieces, true) && !(in_space_ && admitted_),
                              "a reported packet is not admitted")) {
     return *f;
@@ -772,8 +805,9 @@ Certification Certifier::certify(const ExactSet& set) {
 namespace {
 std::vector<Dim> field_universe(core::Family f) {
   Dim addresses = f == core::Family::V4 ? Dim::range(0, 0xffffffffu) : Dim::all();
-  return {addresses, addresses, Dim::range(0, 255), Dim::range(0, 65535), Dim::range(0, 65535), Dim::range(0, 255),
-          Dim::range(0, 255)};
+  return {
+      addresses,          addresses,         Dim::range(0, 255), Dim::range(0, 65535), Dim::range(0, 65535),
+      Dim::range(0, 255), Dim::range(0, 255)};
 }
 
 // Copies a field-projected set into another universe of the same shape.
@@ -791,7 +825,8 @@ BoxSet rehome(const BoxSet& s, const std::vector<Dim>* universe) {
 
 std::vector<FamilyFields> admitted_fields(const core::Policy& policy, const core::QuestionSpace& space) {
   std::vector<FamilyFields> out;
-  const std::vector<size_t> fields{dim::kSrc, dim::kDst, dim::kProto, dim::kSport, dim::kDport, dim::kType, dim::kCode};
+  const std::vector<size_t> fields{dim::kSrc,   dim::kDst,  dim::kProto, dim::kSport,
+                                   dim::kDport, dim::kType, dim::kCode};
   for (core::Family family : {core::Family::V4, core::Family::V6}) {
     FamilyFields ff;
     ff.family = family;
@@ -824,7 +859,8 @@ ExactSet exact_from_fields(core::Family family, const BoxSet& fields) {
   for (const auto& b : fields.boxes()) {
     Box answer;
     for (size_t i = 0; i < dim::kFields; ++i) {
-      bool kept = i == dim::kSrc || i == dim::kProto || i == dim::kDport || i == dim::kType || i == dim::kCode;
+      bool kept =
+          i == dim::kSrc || i == dim::kProto || i == dim::kDport || i == dim::kType || i == dim::kCode;
       answer.set(i, kept ? b.at(i, u) : u[i], u);
     }
     core::Packet fixed;
@@ -851,12 +887,64 @@ std::optional<Witness> lowest_packet(const BoxSet& fields, core::Family family) 
   return lowest(fields, family, fields.universe(), {});
 }
 
+// ---- rule boxes (lint) ----------------------------------------------------------
+
+struct RuleBoxes::Impl {
+  core::QuestionSpace space;  // unused by rule matching; the Run needs one
+  FieldBounds bounds;
+  SetEngine::Run run;
+  SetEngine::Run::View view;
+  BoxSet domain;
+  core::Family family;
+  Impl(const core::Policy& policy, core::Family f, core::ConnState state)
+      : run(policy, space, f),
+        view{state, core::HostId{}, false, true, false, "fwd", nullptr, &bounds},
+        domain(nullptr),
+        family(f) {
+    // Well-formed packets: each protocol class with its own fields.
+    Dim zero = Dim::single(0);
+    core::ByteSet other = core::ByteSet::all().subtract(port_protocols()).subtract(icmp_protocols());
+    domain = run.with({{dim::kProto, widen(port_protocols())}, {dim::kType, zero}, {dim::kCode, zero}});
+    domain.add_disjoint(run.with(
+        {{dim::kProto, Dim::single(f == core::Family::V4 ? core::proto::kIcmp : core::proto::kIcmpV6)},
+         {dim::kSport, zero},
+         {dim::kDport, zero}}));
+    domain.add_disjoint(run.with({{dim::kProto, widen(other)},
+                                  {dim::kSport, zero},
+                                  {dim::kDport, zero},
+                                  {dim::kType, zero},
+                                  {dim::kCode, zero}}));
+  }
+};
+
+RuleBoxes::RuleBoxes(const core::Policy& policy, core::Family family, core::ConnState state)
+    : impl_(std::make_unique<Impl>(policy, family, state)) {}
+RuleBoxes::~RuleBoxes() = default;
+
+BoxSet RuleBoxes::match(const core::Rule& rule) {
+  BoxSet m = impl_->run.rule_match(rule, impl_->view).intersect(impl_->domain);
+  m.coalesce();
+  return m;
+}
+
+BoxSet RuleBoxes::none() {
+  return impl_->run.none();
+}
+
+const std::vector<std::string>& RuleBoxes::atom_keys() const {
+  return impl_->run.atom_keys;
+}
+
+std::optional<Witness> RuleBoxes::lowest(const BoxSet& s) {
+  return solver::lowest(s, impl_->family, impl_->run.universe, impl_->run.atom_keys);
+}
+
 // ---- rendering --------------------------------------------------------------
 
 namespace {
 
 struct ServiceKey {
-  std::map<uint8_t, core::PortSet> ports;                  // port protocols
+  std::map<uint8_t, core::PortSet> ports;                    // port protocols
   std::map<uint8_t, std::map<uint8_t, core::ByteSet>> icmp;  // protocol -> type -> codes
   core::ByteSet other;
   bool operator==(const ServiceKey&) const = default;
@@ -911,8 +999,8 @@ std::vector<core::SetEntry> render(const std::vector<FamilyBox>& boxes) {
     std::vector<std::pair<ServiceKey, core::AddressSet>> groups;
     for (size_t i = 0; i < cuts.size(); ++i) {
       u128 lo = cuts[i];
-      u128 hi = i + 1 < cuts.size() ? cuts[i + 1] - 1
-                                    : (family == core::Family::V4 ? u128(0xffffffffu) : ~u128(0));
+      u128 hi =
+          i + 1 < cuts.size() ? cuts[i + 1] - 1 : (family == core::Family::V4 ? u128(0xffffffffu) : ~u128(0));
       ServiceKey key;
       bool any = false;
       for (const auto& fb : boxes) {
@@ -924,12 +1012,14 @@ std::vector<core::SetEntry> render(const std::vector<FamilyBox>& boxes) {
             uint8_t proto = uint8_t(p);
             if (core::has_ports(proto)) {
               core::PortSet& ps = key.ports[proto];
-              for (const auto& d : fb.box.at(dim::kDport, kNoUniverse).intervals()) ps.add(uint16_t(d.lo), uint16_t(d.hi));
+              for (const auto& d : fb.box.at(dim::kDport, kNoUniverse).intervals())
+                ps.add(uint16_t(d.lo), uint16_t(d.hi));
             } else if (core::has_icmp(proto)) {
               for (const auto& t : fb.box.at(dim::kType, kNoUniverse).intervals()) {
                 for (u128 ty = t.lo; ty <= t.hi; ++ty) {
                   core::ByteSet& codes = key.icmp[proto][uint8_t(ty)];
-                  for (const auto& c : fb.box.at(dim::kCode, kNoUniverse).intervals()) codes.add(uint8_t(c.lo), uint8_t(c.hi));
+                  for (const auto& c : fb.box.at(dim::kCode, kNoUniverse).intervals())
+                    codes.add(uint8_t(c.lo), uint8_t(c.hi));
                 }
               }
             } else {

@@ -41,8 +41,8 @@ struct Witness {
 // with the other fields fixed to `fixed` (and atoms to `atoms`, or free).
 struct Piece {
   core::Family family;
-  Box answer;                       // over src, proto, dport, type, code (field dims)
-  core::Packet fixed;               // dst and sport (and family) used for the proof
+  Box answer;                            // over src, proto, dport, type, code (field dims)
+  core::Packet fixed;                    // dst and sport (and family) used for the proof
   std::optional<core::Valuation> atoms;  // fixed atoms (may pieces) or none (must pieces: all values)
 };
 
@@ -134,6 +134,24 @@ ExactSet exact_from_fields(core::Family family, const BoxSet& fields);
 
 // The lowest packet of a set of field boxes.
 std::optional<Witness> lowest_packet(const BoxSet& fields, core::Family family);
+
+// Rules as boxes for lint: one family, one connection state, outside any
+// host (symbolic sets, interfaces and attributes become atoms), restricted
+// to well-formed packets (ports only for port protocols, ICMP type and code
+// only for ICMP).
+class RuleBoxes {
+ public:
+  RuleBoxes(const core::Policy& policy, core::Family family, core::ConnState state);
+  ~RuleBoxes();
+  BoxSet match(const core::Rule& rule);
+  BoxSet none();
+  std::optional<Witness> lowest(const BoxSet& s);
+  const std::vector<std::string>& atom_keys() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Renders an ExactSet as people read it: sources grouped by admitted services.
 core::SetAnswer to_answer(const ExactSet& set, const core::QuestionSpace& space);

@@ -12,7 +12,7 @@ using native::Sink;
 
 core::ImportResult parse_passwd(std::string_view text, const std::string& file) {
   core::ImportResult r;
-  Sink sink(r.diagnostics, "RP3301", file);
+  Sink sink(r.diagnostics, "RP3601", file);
   std::map<std::string, uint32_t> seen;
   for (const auto& line : native::lines(text)) {
     std::string_view l = line.text;
@@ -70,7 +70,7 @@ core::ImportResult parse_passwd(std::string_view text, const std::string& file) 
 
 core::ImportResult parse_group(std::string_view text, const std::string& file) {
   core::ImportResult r;
-  Sink sink(r.diagnostics, "RP3302", file);
+  Sink sink(r.diagnostics, "RP3602", file);
   std::map<std::string, uint32_t> seen;
   for (const auto& line : native::lines(text)) {
     std::string_view l = line.text;

@@ -78,7 +78,7 @@ core::ImportResult import_host_folder(const std::string& dir, const std::string&
   auto text = slurp(dir + "/manifest.json");
   if (!text) {
     out.diagnostics.error(
-        "RP3309", where,
+        "RP3609", where,
         fmt::format("`{}` has no manifest.json: it is not a folder written by `rampart collect`",
                     display_dir));
     return out;
@@ -87,13 +87,13 @@ core::ImportResult import_host_folder(const std::string& dir, const std::string&
   try {
     m = json::parse(*text);
   } catch (const std::exception& e) {
-    out.diagnostics.error("RP3309", core::Origin::native_line(manifest_display, 1),
+    out.diagnostics.error("RP3609", core::Origin::native_line(manifest_display, 1),
                           fmt::format("not JSON: {}", e.what()));
     return out;
   }
   if (!m.is_object() || m.value("rampart_collect", 0) != 1 || !m.contains("items") ||
       !m["items"].is_array()) {
-    out.diagnostics.error("RP3309", at, "not a rampart collect manifest (version 1, with `items`)");
+    out.diagnostics.error("RP3609", at, "not a rampart collect manifest (version 1, with `items`)");
     return out;
   }
   auto files = disk_source(dir + "/files");
@@ -101,7 +101,7 @@ core::ImportResult import_host_folder(const std::string& dir, const std::string&
     const json& item = m["items"][i];
     core::Origin item_at = core::Origin::native_json(manifest_display, fmt::format("/items/{}", i));
     if (!item.is_object() || !item.contains("format") || !item["format"].is_string()) {
-      out.diagnostics.error("RP3309", item_at, "an item without a `format`");
+      out.diagnostics.error("RP3609", item_at, "an item without a `format`");
       continue;
     }
     std::string format = item["format"];
@@ -109,19 +109,19 @@ core::ImportResult import_host_folder(const std::string& dir, const std::string&
     if (!item.value("ok", false)) {
       std::string cmd =
           item.contains("command") && item["command"].is_string() ? item["command"].get<std::string>() : "";
-      out.diagnostics.warning("RP3309", item_at,
+      out.diagnostics.warning("RP3609", item_at,
                               fmt::format("{} was not collected{}: {}; its facts are not in the model", what,
                                           cmd.empty() ? "" : fmt::format(" (`{}`)", cmd),
                                           item.value("error", std::string("failed"))));
       if (!item.contains("file") || !item["file"].is_string()) continue;
     }
     if (!item.contains("file") || !item["file"].is_string()) {
-      out.diagnostics.error("RP3309", item_at, "an item without a `file`");
+      out.diagnostics.error("RP3609", item_at, "an item without a `file`");
       continue;
     }
     std::string file = item["file"];
     if (file.find("..") != std::string::npos || file.empty() || file[0] == '/') {
-      out.diagnostics.error("RP3309", item_at, fmt::format("`{}` is not a file inside the folder", file));
+      out.diagnostics.error("RP3609", item_at, fmt::format("`{}` is not a file inside the folder", file));
       continue;
     }
     auto body = slurp(dir + "/" + file);
@@ -170,7 +170,7 @@ core::ImportResult import_host_folder(const std::string& dir, const std::string&
       }
       r = parse_systemd(*body, shown, dropins);
     } else {
-      out.diagnostics.warning("RP3309", item_at,
+      out.diagnostics.warning("RP3609", item_at,
                               fmt::format("format `{}` is not one rampart reads; skipped", format));
       continue;
     }

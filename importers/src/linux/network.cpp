@@ -13,7 +13,7 @@ using native::Sink;
 
 core::ImportResult parse_ss(std::string_view text, const std::string& file) {
   core::ImportResult r;
-  Sink sink(r.diagnostics, "RP3307", file);
+  Sink sink(r.diagnostics, "RP3607", file);
   core::Host own;  // the importing host (an empty name)
   for (const auto& line : native::lines(text)) {
     if (native::trim(line.text).empty()) continue;
@@ -115,7 +115,7 @@ core::ImportResult parse_ss(std::string_view text, const std::string& file) {
 
 core::ImportResult parse_mounts(std::string_view text, const std::string& file) {
   core::ImportResult r;
-  Sink sink(r.diagnostics, "RP3308", file);
+  Sink sink(r.diagnostics, "RP3608", file);
   std::map<std::string, size_t> at;
   for (const auto& line : native::lines(text)) {
     if (native::trim(line.text).empty() || line.text[0] == '#') continue;

@@ -66,7 +66,7 @@ std::optional<std::string> absolute(std::string_view p) {
 // find / -xdev -printf '%m %U %G %y %p\n'
 core::ImportResult parse_find(std::string_view text, const std::string& file) {
   core::ImportResult r;
-  Sink sink(r.diagnostics, "RP3303", file);
+  Sink sink(r.diagnostics, "RP3603", file);
   Nodes nodes(r, sink);
   bool nul = text.find('\0') != std::string_view::npos;
   for (const auto& line : native::lines(text, nul)) {
@@ -137,7 +137,7 @@ core::ImportResult parse_stat(std::string_view text, const std::string& file) {
       {"character special file ", FileType::CharDevice},
       {"block special file ", FileType::BlockDevice}};
   core::ImportResult r;
-  Sink sink(r.diagnostics, "RP3304", file);
+  Sink sink(r.diagnostics, "RP3604", file);
   Nodes nodes(r, sink);
   for (const auto& line : native::lines(text)) {
     if (native::trim(line.text).empty()) continue;
@@ -242,7 +242,7 @@ bool is_date(std::string_view s) {
 // ls -lnRa --time-style=long-iso PATH (or the C locale's default dates)
 core::ImportResult parse_ls(std::string_view text, const std::string& file) {
   core::ImportResult r;
-  Sink sink(r.diagnostics, "RP3305", file);
+  Sink sink(r.diagnostics, "RP3605", file);
   Nodes nodes(r, sink);
   std::string dir;
   uint32_t acl_lines = 0, first_acl = 0;
@@ -340,7 +340,7 @@ core::ImportResult parse_ls(std::string_view text, const std::string& file) {
 // getfacl -R -n -p PATH
 core::ImportResult parse_getfacl(std::string_view text, const std::string& file) {
   core::ImportResult r;
-  Sink sink(r.diagnostics, "RP3306", file);
+  Sink sink(r.diagnostics, "RP3606", file);
   using Tag = core::AclEntry::Tag;
   struct Block {
     std::string path;

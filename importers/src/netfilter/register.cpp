@@ -1,8 +1,12 @@
 #include "families.h"
+#include "rampart/importers/netfilter.h"
 
 namespace rampart::importers {
 
-// The netfilter importers register here as they are written.
-void register_netfilter(Registry& r) { (void)r; }
+void register_netfilter(Registry& r) {
+  r.add(make_iptables_save_importer(core::Family::V4));
+  r.add(make_iptables_save_importer(core::Family::V6));
+  r.add(make_nft_importer());
+}
 
 }  // namespace rampart::importers

@@ -54,11 +54,11 @@ TEST(LinuxPasswd, BadLinesAreLocatedAndRepeatsWarned) {
       "passwd");
   auto errors = messages(r, core::Severity::Error);
   ASSERT_EQ(errors.size(), 3u);
-  EXPECT_EQ(errors[0], "passwd:2:7: error: `12a` is not a uid (0-4294967294) [RP3301]");
+  EXPECT_EQ(errors[0], "passwd:2:7: error: `12a` is not a uid (0-4294967294) [RP3601]");
   EXPECT_EQ(errors[1],
             "passwd:3:1: error: a passwd line has 7 fields (name:password:uid:gid:gecos:home:shell); this "
-            "one has 4 [RP3301]");
-  EXPECT_EQ(errors[2], "passwd:6:7: error: `-1` is not a gid (0-4294967294) [RP3301]");
+            "one has 4 [RP3601]");
+  EXPECT_EQ(errors[2], "passwd:6:7: error: `-1` is not a gid (0-4294967294) [RP3601]");
   auto warnings = messages(r, core::Severity::Warning);
   ASSERT_EQ(warnings.size(), 2u);
   EXPECT_NE(warnings[0].find("passwd:4:1: warning: user `root` is listed again (first on line 1)"),
@@ -71,7 +71,7 @@ TEST(LinuxGroup, MembersAndErrors) {
       parse_group("root:x:0:\nadm:x:4:syslog,ops\nwww:x:1000:\nsudo:x:27: ops \nbroken:x::\n", "etc/group");
   auto errors = messages(r, core::Severity::Error);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "etc/group:5:10: error: `` is not a gid (0-4294967294) [RP3302]");
+  EXPECT_EQ(errors[0], "etc/group:5:10: error: `` is not a gid (0-4294967294) [RP3602]");
   ASSERT_EQ(r.fragment.groups.size(), 4u);
   EXPECT_EQ(r.fragment.groups[1].members, (std::vector<std::string>{"syslog", "ops"}));
   EXPECT_EQ(r.fragment.groups[3].members, (std::vector<std::string>{"ops"}));

@@ -68,10 +68,10 @@ TEST(LinuxFind, NulTerminatedAndErrors) {
       "files.find");
   auto errors = messages(r, core::Severity::Error);
   ASSERT_EQ(errors.size(), 5u);
-  EXPECT_EQ(errors[0], "files.find:2:1: error: `75x` is not a mode (octal, at most 7777) [RP3303]");
+  EXPECT_EQ(errors[0], "files.find:2:1: error: `75x` is not a mode (octal, at most 7777) [RP3603]");
   EXPECT_EQ(errors[1],
-            "files.find:3:5: error: `root` is not a numeric uid (use %U and %G, not %u and %g) [RP3303]");
-  EXPECT_EQ(errors[2], "files.find:4:9: error: `q` is not a %y file type (f d l s p c b) [RP3303]");
+            "files.find:3:5: error: `root` is not a numeric uid (use %U and %G, not %u and %g) [RP3603]");
+  EXPECT_EQ(errors[2], "files.find:4:9: error: `q` is not a %y file type (f d l s p c b) [RP3603]");
   EXPECT_NE(errors[3].find("files.find:5:11: error: `relative` is not an absolute path"), std::string::npos);
   EXPECT_NE(errors[4].find("files.find:7:1: error: `/` is listed again (line 1)"), std::string::npos);
   EXPECT_EQ(messages(r, core::Severity::Warning).size(), 1u);  // the door
