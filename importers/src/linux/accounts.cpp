@@ -1,5 +1,5 @@
 // linux.passwd and linux.group: /etc/passwd and /etc/group (passwd(5),
-// group(5)); docs/importers/linux-passwd.md, linux-group.md.
+// group(5)); docs/importers/linux-accounts.md.
 
 #include <map>
 

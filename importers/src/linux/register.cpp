@@ -44,16 +44,16 @@ class HostImporter : public Importer {
 }  // namespace
 
 void register_linux(Registry& r) {
-  r.add(std::make_unique<TextImporter>("linux.passwd", "/etc/passwd (docs/importers/linux-passwd.md)",
+  r.add(std::make_unique<TextImporter>("linux.passwd", "/etc/passwd (docs/importers/linux-accounts.md)",
                                        parse_passwd));
-  r.add(std::make_unique<TextImporter>("linux.group", "/etc/group (docs/importers/linux-group.md)",
+  r.add(std::make_unique<TextImporter>("linux.group", "/etc/group (docs/importers/linux-accounts.md)",
                                        parse_group));
   r.add(std::make_unique<TextImporter>(
-      "linux.find", "find -printf '%m %U %G %y %p\\n' (docs/importers/linux-find.md)", parse_find));
+      "linux.find", "find -printf '%m %U %G %y %p\\n' (docs/importers/linux-snapshots.md)", parse_find));
   r.add(std::make_unique<TextImporter>(
-      "linux.stat", "stat -c '%a %u %g %F %n' (docs/importers/linux-stat.md)", parse_stat));
-  r.add(std::make_unique<TextImporter>("linux.ls", "ls -lnRa (docs/importers/linux-ls.md)", parse_ls));
-  r.add(std::make_unique<TextImporter>("linux.getfacl", "getfacl -R -n -p (docs/importers/linux-getfacl.md)",
+      "linux.stat", "stat -c '%a %u %g %F %n' (docs/importers/linux-snapshots.md)", parse_stat));
+  r.add(std::make_unique<TextImporter>("linux.ls", "ls -lnRa (docs/importers/linux-snapshots.md)", parse_ls));
+  r.add(std::make_unique<TextImporter>("linux.getfacl", "getfacl -R -n -p (docs/importers/linux-snapshots.md)",
                                        parse_getfacl));
   r.add(std::make_unique<TextImporter>("linux.ss", "ss -ltnupH (docs/importers/linux-ss.md)", parse_ss));
   r.add(std::make_unique<TextImporter>("linux.mounts", "/proc/mounts (docs/importers/linux-mounts.md)",

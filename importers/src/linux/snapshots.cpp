@@ -1,7 +1,6 @@
 // File-tree snapshots as admins produce them: find -printf, stat -c, ls -lnR
-// and getfacl -R -n -p (docs/importers/linux-find.md, linux-stat.md,
-// linux-ls.md, linux-getfacl.md). Each gives file nodes without a host: the
-// host block that imports them owns them.
+// and getfacl -R -n -p (docs/importers/linux-snapshots.md). Each gives file
+// nodes without a host: the host block that imports them owns them.
 
 #include <map>
 #include <set>
@@ -93,13 +92,14 @@ core::ImportResult parse_find(std::string_view text, const std::string& file) {
       continue;
     }
     if (f[3].text.size() != 1 ||
-        (f[3].text[0] != 'D' && f[3].text[0] != '?' && !type_of_letter(f[3].text[0])) ||
+        (f[3].text[0] != 'D' && f[3].text[0] != 'U' && f[3].text[0] != '?' &&
+         !type_of_letter(f[3].text[0])) ||
         f[3].text[0] == '-') {
       sink.error(line.number, f[3].column,
                  fmt::format("`{}` is not a %y file type (f d l s p c b)", f[3].text));
       continue;
     }
-    if (f[3].text[0] == 'D' || f[3].text[0] == '?') {
+    if (f[3].text[0] == 'D' || f[3].text[0] == 'U' || f[3].text[0] == '?') {
       sink.warning(
           line.number, f[3].column,
           fmt::format("`{}` has a type rampart does not model (`{}`); it is left out", f[4].text, f[3].text));

@@ -108,8 +108,11 @@ class Reader {
         std::string val = found->second;
         std::string fmtspec = (*it)[2];
         if ((*it)[3] == "d" && !fmtspec.empty() && fmtspec[0] == '0') {
-          size_t width = size_t(std::stoul(fmtspec));
-          while (val.size() < width) val = "0" + val;
+          size_t width = 0;  // Python's `%(process_num)02d`; wider than 64 is left as it is
+          for (char c : fmtspec) {
+            if (c >= '0' && c <= '9') width = std::min<size_t>(width * 10 + size_t(c - '0'), 65);
+          }
+          if (width <= 64 && val.size() < width) val.insert(0, width - val.size(), '0');
         }
         out += val;
       }

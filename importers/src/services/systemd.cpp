@@ -308,7 +308,9 @@ class Unit {
                                                 "RuntimeDirectoryMode"};
     if (section == "Service" && kLists.count(key)) {
       auto& list = lists_[key];
-      if (v.empty())
+      if (key == "CapabilityBoundingSet" || key == "AmbientCapabilities")
+        list.push_back(Setting{v, at});  // whole lines, empty ones included: caps() replays them
+      else if (v.empty())
         list.clear();  // an empty assignment resets the list
       else if (key.rfind("Exec", 0) == 0 || key == "EnvironmentFile")
         list.push_back(Setting{v, at});
@@ -340,28 +342,37 @@ class Unit {
   }
   bool is_true(const std::string& k) const { return native::is_true(scalar(k)); }
 
+  // systemd's config_parse_capability_set, line by line: a `~` inverts the
+  // whole line; an empty line, `~` alone, or the first line of the bounding
+  // set (the first non-empty set of the ambient one) replaces what came
+  // before; later lines merge (added, or taken away when inverted). So
+  // `CapabilityBoundingSet=` alone leaves no capability at all.
   core::CapabilitySet caps(const std::string& key, core::CapabilitySet dflt) {
     auto it = lists_.find(key);
     if (it == lists_.end() || it->second.empty()) return dflt;
+    bool bounding = key == "CapabilityBoundingSet";
     core::CapabilitySet set = 0;
-    // Lines add up; a line starting with `~` takes its capabilities away from all.
+    bool seen = false;
     for (const auto& s : it->second) {
-      std::string w = s.value;
-      bool inv = !w.empty() && w[0] == '~';
-      if (inv) {
-        set = set | core::kAllCapabilities;
-        w = w.substr(1);
-        if (w.empty()) continue;
+      std::string_view line = s.value;
+      bool inv = !line.empty() && line[0] == '~';
+      if (inv) line.remove_prefix(1);
+      core::CapabilitySet sum = 0;
+      for (const auto& w : ini::words(std::string(line))) {
+        auto c = core::capability_by_name(native::lower(w));
+        if (!c) {
+          r_.diagnostics.error("RP3402", s.origin, fmt::format("`{}` is not a Linux capability", w));
+          continue;
+        }
+        sum |= core::cap_bit(*c);
       }
-      auto c = core::capability_by_name(native::lower(w));
-      if (!c) {
-        r_.diagnostics.error("RP3402", s.origin, fmt::format("`{}` is not a Linux capability", w));
-        continue;
-      }
-      if (inv)
-        set &= ~core::cap_bit(*c);
+      if (sum == 0 || (bounding ? !seen : set == 0))
+        set = inv ? (core::kAllCapabilities & ~sum) : sum;
+      else if (inv)
+        set &= ~sum;
       else
-        set |= core::cap_bit(*c);
+        set |= sum;
+      seen = true;
     }
     return set;
   }

@@ -371,6 +371,43 @@ WantedBy=multi-user.target
   EXPECT_EQ(supplementary, 2u);
 }
 
+// Capability lines as systemd replays them (config_parse_capability_set):
+// `~` inverts the whole line, an empty assignment empties the set, later
+// lines merge into earlier ones.
+TEST(Systemd, CapabilityLinesReplayedLikeSystemd) {
+  auto caps_of = [](const std::string& lines) {
+    auto r = parse_systemd("[Service]\nExecStart=/usr/sbin/d\n" + lines, "d.service");
+    EXPECT_FALSE(r.diagnostics.has_errors());
+    return r.fragment.services.at(0).capabilities;
+  };
+  using core::cap_bit;
+  using C = core::Capability;
+  const auto all = core::kAllCapabilities;
+  EXPECT_EQ(caps_of(""), all);                         // root, no bounding set: everything
+  EXPECT_EQ(caps_of("CapabilityBoundingSet=\n"), 0u);  // an empty assignment: nothing
+  EXPECT_EQ(caps_of("CapabilityBoundingSet=~CAP_SYS_ADMIN CAP_CHOWN\n"),
+            all & ~cap_bit(C::SysAdmin) & ~cap_bit(C::Chown));
+  EXPECT_EQ(caps_of("CapabilityBoundingSet=CAP_CHOWN\nCapabilityBoundingSet=CAP_FOWNER\n"),
+            cap_bit(C::Chown) | cap_bit(C::FOwner));
+  EXPECT_EQ(caps_of("CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER\nCapabilityBoundingSet=~CAP_CHOWN\n"),
+            cap_bit(C::FOwner));
+  EXPECT_EQ(
+      caps_of("CapabilityBoundingSet=CAP_CHOWN\nCapabilityBoundingSet=\nCapabilityBoundingSet=CAP_FOWNER\n"),
+      cap_bit(C::FOwner));
+  EXPECT_EQ(caps_of("CapabilityBoundingSet=~\n"), all);
+  // Not root: only ambient capabilities within the bounding set.
+  auto r = parse_systemd(
+      "[Service]\nUser=app\nExecStart=/usr/bin/a\nAmbientCapabilities=CAP_CHOWN CAP_FOWNER\n"
+      "CapabilityBoundingSet=~CAP_FOWNER\n",
+      "a.service");
+  EXPECT_EQ(r.fragment.services.at(0).capabilities, cap_bit(C::Chown));
+  auto bad =
+      parse_systemd("[Service]\nExecStart=/x\nCapabilityBoundingSet=CAP_CHOWN CAP_NOPE\n", "b.service");
+  ASSERT_EQ(messages(bad, core::Severity::Error).size(), 1u);
+  EXPECT_NE(messages(bad, core::Severity::Error)[0].find("`CAP_NOPE` is not a Linux capability"),
+            std::string::npos);
+}
+
 TEST(Systemd, DynamicUserRootAndBangPrefix) {
   auto dyn = parse_systemd("[Service]\nDynamicUser=yes\nExecStart=/usr/bin/thing\n", "thing.service");
   EXPECT_TRUE(dyn.diagnostics.empty());
