@@ -245,13 +245,16 @@ class Config {
     return out;
   }
 
+  // `closed` (in a block): set when the block's `}` was found.
   std::vector<Directive> directives(const std::vector<Token>& toks, size_t& i, Sink& sink,
-                                    const std::string& file, int depth, bool in_block) {
+                                    const std::string& file, int depth, bool in_block,
+                                    bool* closed = nullptr) {
     std::vector<Directive> out;
     while (i < toks.size()) {
       if (toks[i].punct == '}') {
         if (!in_block) return out;
         ++i;
+        if (closed) *closed = true;
         return out;
       }
       if (toks[i].punct) {
@@ -279,14 +282,15 @@ class Config {
           return out;
         }
         d.has_block = true;
-        size_t before = i;
-        d.block = directives(toks, i, sink, file, depth + 1, true);
-        if (i > toks.size() || (i == toks.size() && (i == before || toks[i - 1].punct != '}'))) {
+        bool block_closed = false;
+        d.block = directives(toks, i, sink, file, depth + 1, true, &block_closed);
+        if (!block_closed) {
           sink.error(d.line, d.column, fmt::format("the block of `{}` is not closed", d.name));
         }
       } else {
-        sink.error(toks[i].line, toks[i].column, "unexpected `}`");
-        ++i;
+        // `}` right after the arguments: the `;` is missing. The `}` still
+        // closes the block around (nginx reports the same place).
+        sink.error(d.line, d.column, fmt::format("`{}` is not ended by `;` or a block", d.name));
       }
       if (d.name == "include" && !d.has_block) {
         include(d, sink, depth, out);

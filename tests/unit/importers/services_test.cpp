@@ -220,11 +220,22 @@ TEST(Nginx, MasterAndWorkers) {
   EXPECT_EQ(ls[0].service.index(), index_of(r, "nginx"));
 }
 
+TEST(Nginx, UnclosedBlockIsTheOuterOne) {
+  // The last `}` closes `server`, not `http`.
+  auto r = parse_nginx("http {\n  server {\n    listen 80;\n  }\n", "x.conf", nullptr, "/etc/nginx");
+  auto errors = messages(r, core::Severity::Error);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "x.conf:1:1: error: the block of `http` is not closed [RP3403]");
+  auto ok = parse_nginx("http {\n  server {\n    listen 80;\n  }\n}\n", "y.conf", nullptr, "/etc/nginx");
+  EXPECT_FALSE(ok.diagnostics.has_errors());
+}
+
 TEST(Nginx, ErrorsAreLocated) {
   auto r = parse_nginx("http {\n  server {\n    listen 80\n  }\n", "bad.conf", nullptr, "/etc/nginx");
   auto errors = messages(r, core::Severity::Error);
-  ASSERT_FALSE(errors.empty());
-  EXPECT_NE(errors[0].find("bad.conf:"), std::string::npos);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0], "bad.conf:1:1: error: the block of `http` is not closed [RP3403]");
+  EXPECT_EQ(errors[1], "bad.conf:3:5: error: `listen` is not ended by `;` or a block [RP3403]");
   auto r2 = parse_nginx("include missing.conf;\n", "n.conf", memory_source({}).get(), "/etc/nginx");
   ASSERT_EQ(messages(r2, core::Severity::Error).size(), 1u);
   EXPECT_EQ(messages(r2, core::Severity::Error)[0],
