@@ -70,6 +70,21 @@ std::string dir_of(const std::string& p) {
 
 }  // namespace
 
+namespace {
+
+// Manifest values of the wrong JSON type read as absent (never an exception).
+bool ok_of(const json& item) {
+  auto it = item.find("ok");
+  return it != item.end() && it->is_boolean() && it->get<bool>();
+}
+
+std::string string_of(const json& item, const char* key, const std::string& otherwise) {
+  auto it = item.find(key);
+  return it != item.end() && it->is_string() ? it->get<std::string>() : otherwise;
+}
+
+}  // namespace
+
 core::ImportResult import_host_folder(const std::string& dir, const std::string& display_dir,
                                       const core::Origin& where) {
   core::ImportResult out;
@@ -91,7 +106,7 @@ core::ImportResult import_host_folder(const std::string& dir, const std::string&
                           fmt::format("not JSON: {}", e.what()));
     return out;
   }
-  if (!m.is_object() || m.value("rampart_collect", 0) != 1 || !m.contains("items") ||
+  if (!m.is_object() || !m.contains("rampart_collect") || m["rampart_collect"] != 1 || !m.contains("items") ||
       !m["items"].is_array()) {
     out.diagnostics.error("RP3609", at, "not a rampart collect manifest (version 1, with `items`)");
     return out;
@@ -105,14 +120,14 @@ core::ImportResult import_host_folder(const std::string& dir, const std::string&
       continue;
     }
     std::string format = item["format"];
-    std::string what = item.value("what", format);
-    if (!item.value("ok", false)) {
+    std::string what = string_of(item, "what", format);
+    if (!ok_of(item)) {
       std::string cmd =
           item.contains("command") && item["command"].is_string() ? item["command"].get<std::string>() : "";
-      out.diagnostics.warning("RP3609", item_at,
-                              fmt::format("{} was not collected{}: {}; its facts are not in the model", what,
-                                          cmd.empty() ? "" : fmt::format(" (`{}`)", cmd),
-                                          item.value("error", std::string("failed"))));
+      out.diagnostics.warning(
+          "RP3609", item_at,
+          fmt::format("{} was not collected{}: {}; its facts are not in the model", what,
+                      cmd.empty() ? "" : fmt::format(" (`{}`)", cmd), string_of(item, "error", "failed")));
       if (!item.contains("file") || !item["file"].is_string()) continue;
     }
     if (!item.contains("file") || !item["file"].is_string()) {
@@ -127,12 +142,12 @@ core::ImportResult import_host_folder(const std::string& dir, const std::string&
     auto body = slurp(dir + "/" + file);
     std::string shown = display_dir + "/" + file;
     if (!body) {
-      if (item.value("ok", false)) {
+      if (ok_of(item)) {
         out.diagnostics.error("RP0001", item_at, fmt::format("cannot read `{}`", shown));
       }
       continue;
     }
-    std::string source = item.value("source", std::string("/"));
+    std::string source = string_of(item, "source", "/");
     core::ImportResult r;
     if (format == "linux.passwd")
       r = parse_passwd(*body, shown);
@@ -243,7 +258,7 @@ class Collector {
   std::string host(const std::string& p) const { return o_.sysroot + p; }
 
   void record(json item) {
-    log_ << (item.value("ok", false) ? "ok      " : "FAILED  ") << item.value("what", std::string()) << " -> "
+    log_ << (ok_of(item) ? "ok      " : "FAILED  ") << item.value("what", std::string()) << " -> "
          << item.value("file", std::string())
          << (item.contains("error") ? "  (" + item["error"].get<std::string>() + ")" : "") << "\n";
     items_.push_back(std::move(item));
@@ -286,12 +301,15 @@ class Collector {
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
     item["exit_code"] = code;
     auto err = slurp(err_file).value_or("");
-    fs::remove(err_file);
+    std::error_code ec;
+    fs::remove(err_file, ec);
     if (err.size() > 4000) err = err.substr(0, 4000) + "...";
     if (!err.empty()) item["stderr"] = err;
     // find and getfacl exit 1 when some file could not be read: what they
     // printed is still right, and the manifest keeps what they said.
-    item["ok"] = code == 0 || (code == 1 && fs::file_size(o_.out + "/" + rel) > 0);
+    std::error_code size_ec;
+    auto size = fs::file_size(o_.out + "/" + rel, size_ec);
+    item["ok"] = code == 0 || (code == 1 && !size_ec && size > 0);
     if (!item["ok"]) item["error"] = code == 127 ? "command not found" : fmt::format("exit status {}", code);
     record(std::move(item));
   }
