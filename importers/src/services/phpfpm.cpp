@@ -279,7 +279,8 @@ class Reader {
       std::vector<std::pair<Tag, std::string>> named;
       for (auto [entry, tag] : {std::pair{acl_users, Tag::User}, std::pair{acl_groups, Tag::Group}}) {
         if (!entry) continue;
-        for (auto w : native::split(value(entry), ',')) {
+        const std::string list = value(entry);  // the views below point into it
+        for (auto w : native::split(list, ',')) {
           w = native::trim(w);
           if (!w.empty()) named.emplace_back(tag, std::string(w));
         }
