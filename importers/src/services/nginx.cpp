@@ -313,7 +313,7 @@ class Config {
                                d.args[0].text));
       return;
     }
-    if (depth > 16 || ++includes_read_ > 4096) {
+    if (depth > 16 || ++includes_read_ > 1024) {
       sink.error(d.line, d.column, "includes nest too deep");
       return;
     }
@@ -353,9 +353,13 @@ class Config {
     auto scheme = t.find("://");
     if (scheme != std::string::npos) t = t.substr(scheme + 3);
     if (t.rfind("unix:", 0) != 0) {
+      // An upstream's servers are addresses, never other upstreams: only
+      // their `unix:` ones are followed (no recursion, so no cycle).
       auto up = upstreams_.find(t);
       if (up != upstreams_.end()) {
-        for (const auto& s : up->second) socket_use(s, d, sink);
+        for (const auto& s : up->second) {
+          if (s.rfind("unix:", 0) == 0) socket_use(s, d, sink);
+        }
       }
       return;
     }
@@ -460,7 +464,7 @@ class Config {
       if (d.name != "upstream" || d.args.empty()) continue;
       auto& servers = upstreams_[d.args[0].text];
       for (const auto& s : d.block) {
-        if (s.name == "server" && !s.args.empty()) servers.push_back(s.args[0].text);
+        if (s.name == "server" && !s.args.empty()) servers.insert(s.args[0].text);
       }
     }
     for (const auto& d : ds) {
@@ -542,7 +546,7 @@ class Config {
   std::string conf_dir_, prefix_;
   size_t master_ = 0, workers_ = 0;
   size_t includes_read_ = 0;
-  std::map<std::string, std::vector<std::string>> upstreams_;
+  std::map<std::string, std::set<std::string>> upstreams_;  // each server once, however often included
   core::Host own_;
 };
 
