@@ -3,17 +3,21 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 
+#include "graphviz.h"
 #include "rampart/core/evaluator.h"
 #include "rampart/core/result.h"
 #include "rampart/dsl/frontend.h"
+#include "rampart/exporters/html.h"
 #include "rampart/exporters/json.h"
 #include "rampart/exporters/junit.h"
 #include "rampart/exporters/markdown.h"
+#include "rampart/exporters/picture.h"
 #include "rampart/exporters/sarif.h"
 #include "rampart/exporters/text.h"
 #include "rampart/importers/linux.h"
@@ -65,10 +69,71 @@ bool use_color(const Options& o, bool terminal) {
   return terminal && o.output.empty();
 }
 
-// Prints a report in the chosen format and returns its exit code.
-int emit(const core::Report& report, const Options& o, Streams& s) {
+// Each host's picture for the HTML report: drawn by Graphviz when it is
+// there (one `dot` run per host, all within one deadline), else left to the
+// report's table fallback with a note saying why.
+// $RAMPART_DOT_TIMEOUT (seconds, default 30) bounds all the drawing.
+std::vector<exporters::HtmlPicture> draw_pictures(const core::Policy& policy, const core::Report& report) {
+  double seconds = 30;
+  if (const char* v = std::getenv("RAMPART_DOT_TIMEOUT")) {
+    char* end = nullptr;
+    double d = std::strtod(v, &end);
+    if (end != v && *end == '\0' && d > 0 && d < 86400) seconds = d;
+  }
+  auto budget = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  auto deadline = std::chrono::steady_clock::now() + budget;
+  std::vector<exporters::HtmlPicture> out;
+  std::string give_up;  // once dot is missing or too slow, do not try again
+  for (auto& picture : exporters::build_pictures(policy, report)) {
+    exporters::HtmlPicture p;
+    p.picture = std::move(picture);
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (give_up.empty() && left.count() <= 0)
+      give_up = fmt::format("drawing stopped: Graphviz took longer than {} s in all", seconds);
+    if (give_up.empty()) {
+      Drawing d = draw_svg(exporters::render_dot(p.picture), left);
+      std::string svg = d.ok ? exporters::svg_element(d.svg) : std::string();
+      if (d.ok && exporters::is_inline_safe_svg(svg)) {
+        p.svg = std::move(svg);
+        p.note = "drawn by Graphviz";
+      } else if (d.ok) {
+        p.note = "Graphviz's drawing was not plain SVG and is shown as tables";
+      } else {
+        p.note = d.timed_out ? fmt::format("shown as tables: Graphviz did not finish within {} s", seconds)
+                             : "shown as tables: " + d.error;
+        if (d.missing || d.timed_out) give_up = p.note;
+      }
+    } else {
+      p.note = give_up;
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+// Prints a report in the chosen format and returns its exit code. `policy`
+// (the new one for a diff) feeds the pictures of html and dot; null when
+// loading failed.
+int emit(const core::Report& report, const Options& o, Streams& s, const core::Policy* policy = nullptr) {
   std::string text;
-  if (o.format == "json") {
+  if (o.format == "html") {
+    exporters::HtmlInput input;
+    input.report = &report;
+    input.policy = policy;
+    if (policy) input.pictures = draw_pictures(*policy, report);
+    input.version = RAMPART_VERSION;
+    text = exporters::render_html(input);
+  } else if (o.format == "dot") {
+    // DOT holds pictures only: problems in the input go to standard error.
+    if (!report.diagnostics.empty() || !report.internal_error.empty()) {
+      exporters::TextStyle style{use_color(o, s.err_is_terminal), false};
+      s.err << exporters::render_diagnostics(report.diagnostics, style);
+      if (!report.internal_error.empty())
+        s.err << "rampart: internal error: " << report.internal_error << "\n";
+    }
+    if (policy) text = exporters::render_dot(exporters::build_pictures(*policy, report));
+  } else if (o.format == "json") {
     text = exporters::render_json(report);
   } else if (o.format == "markdown") {
     text = exporters::render_markdown(report);
@@ -122,7 +187,7 @@ int cmd_check(const std::string& file, const Options& o, Streams& s) {
                                                   {},
                                                   {}});
   }
-  return emit(report, o, s);
+  return emit(report, o, s, &*policy);
 }
 
 int cmd_query(const std::string& file, const std::string& question, const Options& o, Streams& s) {
@@ -134,11 +199,11 @@ int cmd_query(const std::string& file, const std::string& question, const Option
   if (!q.question) {
     auto d = q.diagnostics.sorted();
     report.diagnostics.insert(report.diagnostics.end(), d.begin(), d.end());
-    return emit(report, o, s);
+    return emit(report, o, s, &*policy);
   }
   solver::Session session(*policy, limits_of(o), faults_from_environment());
   report.results.push_back(answer(session, *q.question));
-  return emit(report, o, s);
+  return emit(report, o, s, &*policy);
 }
 
 namespace fs = std::filesystem;
@@ -252,7 +317,7 @@ int cmd_diff(std::vector<std::string> sides, const std::string& base, const std:
   auto after = load(policy_in(sides[1]), report);
   if (!before || !after) return emit(report, o, s);
   solver::diff(*before, *after, options, report);
-  return emit(report, o, s);
+  return emit(report, o, s, &*after);
 }
 
 int cmd_lint(const std::string& file, const Options& o, Streams& s) {
@@ -274,7 +339,7 @@ int cmd_lint(const std::string& file, const Options& o, Streams& s) {
   }
   solver::lint(*policy, options, report);
   if (bar) s.err << "\r" << std::string(60, ' ') << "\r" << std::flush;
-  return emit(report, o, s);
+  return emit(report, o, s, &*policy);
 }
 
 int cmd_conflicts(const std::string& file, const std::string& host_name, const Options& o, Streams& s) {
@@ -289,7 +354,7 @@ int cmd_conflicts(const std::string& file, const std::string& host_name, const O
   }
   solver::Session session(*policy, limits_of(o), faults_from_environment());
   session.conflicts(report, host);
-  return emit(report, o, s);
+  return emit(report, o, s, &*policy);
 }
 
 int cmd_explain(const std::string& file, const std::string& packet_text, const Options& o, Streams& s) {
@@ -304,7 +369,7 @@ int cmd_explain(const std::string& file, const std::string& packet_text, const O
     if (!q.question) {
       auto d = q.diagnostics.sorted();
       report.diagnostics.insert(report.diagnostics.end(), d.begin(), d.end());
-      return emit(report, o, s);
+      return emit(report, o, s, &*policy);
     }
     q.question->is_query = false;
     if (auto* n = std::get_if<core::NetworkQuestion>(&q.question->body);
@@ -315,13 +380,13 @@ int cmd_explain(const std::string& file, const std::string& packet_text, const O
     report.results.push_back(answer(session, *q.question));
     Options verbose = o;
     verbose.verbose = true;
-    return emit(report, verbose, s);
+    return emit(report, verbose, s, &*policy);
   }
   auto p = dsl::parse_packet(packet_text, *policy);
   if (!p.packet) {
     auto d = p.diagnostics.sorted();
     report.diagnostics.insert(report.diagnostics.end(), d.begin(), d.end());
-    return emit(report, o, s);
+    return emit(report, o, s, &*policy);
   }
   core::Endpoint source;
   if (p.source_host.valid()) {
@@ -347,12 +412,12 @@ int cmd_explain(const std::string& file, const std::string& packet_text, const O
     r.network = core::describe(*policy, e.outcome, e.valuation);
     report.results.push_back(std::move(r));
   }
-  return emit(report, o, s);
+  return emit(report, o, s, &*policy);
 }
 
 void add_output_options(CLI::App* cmd, Options& o) {
   cmd->add_option("--format", o.format, "output format")
-      ->check(CLI::IsMember({"text", "json", "markdown", "sarif", "junit"}))
+      ->check(CLI::IsMember({"text", "json", "markdown", "sarif", "junit", "html", "dot"}))
       ->capture_default_str();
   cmd->add_option("--color", o.color, "colour: auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}))

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string_view>
 
 namespace rampart::core {
 
@@ -608,6 +609,39 @@ LayerStep make_step(const Policy& policy, const StepOutcome& s, const MemberOutc
 
 }  // namespace
 
+// What an atom of a witness stands for, in the words the evaluator uses
+// when it asks for it (the atom names are those of atoms.h).
+static std::string atom_description(const Policy& policy, const std::string& atom) {
+  auto slash = atom.find('/');
+  if (slash == std::string::npos) return "";
+  std::string_view rest = std::string_view(atom).substr(slash + 1);
+  auto colon = rest.find(':');
+  if (colon == std::string_view::npos) return "";
+  std::string_view kind = rest.substr(0, colon), body = rest.substr(colon + 1);
+  if (kind == "cond") {
+    for (const auto& c : policy.conditions) {
+      if (c.name == body) return c.description;
+    }
+    return "";
+  }
+  if (kind == "sym") {
+    // HOST:SYMBOL:FIELD; a host name has no colon, the field is src or dst.
+    auto first = body.find(':'), last = body.rfind(':');
+    if (first == std::string_view::npos || last == first) return "";
+    std::string_view host = body.substr(0, first);
+    return fmt::format("{} address in `{}`, which {} does not bind", body.substr(last + 1),
+                       body.substr(first + 1, last - first - 1), host.empty() ? "no host" : host);
+  }
+  if (kind == "attr") {
+    // HOST:ATTRIBUTE=VALUES or HOST:ATTRIBUTE!=VALUES
+    auto first = body.find(':');
+    if (first == std::string_view::npos) return "";
+    std::string_view attribute = body.substr(first + 1);
+    return fmt::format("the local {} is not known", attribute.substr(0, attribute.find_first_of("!=")));
+  }
+  return "";
+}
+
 NetworkWitness describe(const Policy& policy, const PathOutcome& outcome, const Valuation& valuation) {
   NetworkWitness w;
   w.packet = outcome.packet;
@@ -631,15 +665,7 @@ NetworkWitness describe(const Policy& policy, const PathOutcome& outcome, const 
   for (const auto& [key, value] : valuation.values) {
     w.assumptions.push_back(Assumption{key, value, {}});
   }
-  for (auto& a : w.assumptions) {
-    auto slash = a.condition.find("/cond:");
-    if (slash != std::string::npos) {
-      std::string name = a.condition.substr(slash + 6);
-      for (const auto& c : policy.conditions) {
-        if (c.name == name) a.description = c.description;
-      }
-    }
-  }
+  for (auto& a : w.assumptions) a.description = atom_description(policy, a.condition);
   return w;
 }
 

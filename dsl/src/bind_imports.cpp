@@ -95,30 +95,8 @@ void Binder::disagree(const Origin& here, const Origin& there, const std::string
       .notes.push_back({there, "imported here"});
 }
 
-std::vector<core::Host> Binder::take_host_part(core::ImportResult& result) {
-  std::vector<core::Host> own;
-  auto& hosts = result.fragment.hosts;
-  for (size_t i = hosts.size(); i-- > 0;) {
-    if (!hosts[i].name.empty()) continue;
-    own.push_back(std::move(hosts[i]));
-    hosts.erase(hosts.begin() + long(i));
-    auto fix = [&](core::HostId& h) {
-      if (h.valid() && h.value > i) --h.value;
-    };
-    for (auto& x : result.fragment.users) fix(x.host);
-    for (auto& x : result.fragment.groups) fix(x.host);
-    for (auto& x : result.fragment.files) fix(x.host);
-    for (auto& x : result.fragment.mounts) fix(x.host);
-    for (auto& x : result.fragment.services) fix(x.host);
-    for (auto& o : result.objects) {
-      if (o.kind == core::ObjectKind::Host && o.index > i) --o.index;
-    }
-  }
-  return own;
-}
-
 void Binder::keep_host_part(core::ImportResult& result, core::HostId host, const core::MergeOffsets& off,
-                            std::vector<core::Host> own) {
+                            std::vector<core::Host> own, const core::Origin& import_origin) {
   PendingImport p;
   p.host = host;
   for (auto& r : result.names) {
@@ -132,6 +110,7 @@ void Binder::keep_host_part(core::ImportResult& result, core::HostId host, const
     for (auto& i : h.interfaces) p.interfaces.push_back(std::move(i));
     for (auto& l : h.listeners) {
       if (l.service.valid()) l.service.value += off.services;
+      if (!l.origin.known()) l.origin = import_origin;
       p.listeners.push_back(std::move(l));
     }
   }
@@ -421,9 +400,13 @@ void Binder::attach_imported_network() {
       }
       if (l.bind.kind == core::Bind::Kind::Address && !l.bind.address.is_loopback() &&
           !host.addresses().contains(l.bind.address)) {
-        diags_.error(codes::kBadListener, l.origin,
-                     fmt::format("host `{}` has no address {}", host.name, l.bind.address.to_string()));
-        continue;
+        // As the kernel would: bound, but reachable from nowhere (main's rule
+        // for netstat and IIS exports, kept for ss and nginx).
+        diags_.warning(
+            codes::kBadListener, l.origin,
+            fmt::format("host `{}` has no address {}: the imported listener {} accepts nothing from "
+                        "the network",
+                        host.name, l.bind.address.to_string(), l.to_string()));
       }
       bool dup = std::any_of(host.listeners.begin(), host.listeners.end(), [&](const core::Listener& x) {
         return x.protocol == l.protocol && x.ports == l.ports && x.bind == l.bind && x.service == l.service &&

@@ -67,6 +67,7 @@ class Binder {
 
   void declare_statements(const ast::SourceFile& file);
   void run_import(const ast::Import& imp, core::HostId host);
+  static std::vector<core::Host> take_unnamed_hosts(core::ImportResult& result);
   void bind_firewall(const ast::Firewall& fw, Name& entry);
   void bind_host(const ast::Host& h);
   void bind_host_addresses(const ast::Host& h, core::Host& host);
@@ -100,8 +101,8 @@ class Binder {
                                           const core::Origin& where, const char* what);
   const core::Group* group_named(core::HostId host, const std::string& name) const;
   const core::User* user_named(core::HostId host, const std::string& name) const;
-  std::optional<core::Acl> acl(const std::vector<std::pair<std::string, core::Origin>>& entries, core::HostId host,
-                               uint16_t& mode, bool is_default);
+  std::optional<core::Acl> acl(const std::vector<std::pair<std::string, core::Origin>>& entries,
+                               core::HostId host, uint16_t& mode, bool is_default);
   std::optional<core::Subject> subject(const ast::Subject& s, std::optional<core::HostId>& host);
   std::optional<core::Question> access_question(const ast::Question& q, bool is_query);
   std::vector<AccessDecl> access_decls_;
@@ -111,14 +112,13 @@ class Binder {
   // host's own interfaces and listeners.
   struct PendingImport {
     core::HostId host;
-    std::vector<core::NameRef> names;          // indices into policy_ already
+    std::vector<core::NameRef> names;  // indices into policy_ already
     std::vector<core::Interface> interfaces;
-    std::vector<core::Listener> listeners;     // service ids into policy_ already
+    std::vector<core::Listener> listeners;  // service ids into policy_ already
   };
   std::vector<PendingImport> pending_imports_;
   void keep_host_part(core::ImportResult& result, core::HostId host, const core::MergeOffsets& off,
-                      std::vector<core::Host> own);
-  static std::vector<core::Host> take_host_part(core::ImportResult& result);
+                      std::vector<core::Host> own, const core::Origin& import_origin);
   void resolve_import_names();
   void reconcile_imported_identities();
   void reconcile_imported_contents();

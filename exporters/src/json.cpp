@@ -215,8 +215,12 @@ std::string render_json(const core::Report& report) {
     if (!rr.created_as.empty()) rj["created_as"] = rr.created_as;
     ordered_json accesses = ordered_json::array();
     for (const auto& a : rr.accesses) {
-      accesses.push_back({{"service", a.service}, {"run_as", a.run_as}, {"operation", a.operation},
-                          {"granted", a.granted}, {"why", a.why}, {"origin", origin(a.origin)}});
+      accesses.push_back({{"service", a.service},
+                          {"run_as", a.run_as},
+                          {"operation", a.operation},
+                          {"granted", a.granted},
+                          {"why", a.why},
+                          {"origin", origin(a.origin)}});
     }
     rj["accesses"] = std::move(accesses);
     rj["fixes"] = rr.fixes;
@@ -227,7 +231,10 @@ std::string render_json(const core::Report& report) {
   for (const auto& d : report.diagnostics) diags.push_back(diagnostic(d));
   j["diagnostics"] = std::move(diags);
   auto s = report.summary();
-  j["summary"] = {{"holds", s.holds}, {"violated", s.violated}, {"unknown", s.unknown}, {"queries", s.queries},
+  j["summary"] = {{"holds", s.holds},
+                  {"violated", s.violated},
+                  {"unknown", s.unknown},
+                  {"queries", s.queries},
                   {"unanswered_queries", s.unanswered_queries}};
   if (!report.internal_error.empty()) j["internal_error"] = report.internal_error;
   j["exit_code"] = report.exit_code();

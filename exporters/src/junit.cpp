@@ -37,11 +37,17 @@ std::string render_junit(const core::Report& report) {
   std::vector<Case> cases;
   for (const auto& d : report.diagnostics) {
     if (d.severity != core::Severity::Error) continue;
-    cases.push_back(Case{"input", d.code + " " + d.message, d.origin.file, d.origin.line, "bad-input", d.message,
-                         d.to_string()});
+    cases.push_back(Case{"input", d.code + " " + d.message, d.origin.file, d.origin.line, "bad-input",
+                         d.message, d.to_string()});
   }
   for (const auto& r : report.results) {
-    Case c{r.origin.file.empty() ? report.command : r.origin.file, r.text, r.origin.file, r.origin.line, {}, {}, {}};
+    Case c{r.origin.file.empty() ? report.command : r.origin.file,
+           r.text,
+           r.origin.file,
+           r.origin.line,
+           {},
+           {},
+           {}};
     if (r.verdict != core::Verdict::Holds) {
       c.failure_type = core::verdict_name(r.verdict);
       c.message = r.reason;
@@ -64,10 +70,10 @@ std::string render_junit(const core::Report& report) {
   for (const auto& c : cases) failures += !c.failure_type.empty();
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   bool internal = !report.internal_error.empty();
-  out += fmt::format("<testsuites name=\"rampart\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n", cases.size(), failures,
-                     internal ? 1 : 0);
-  out += fmt::format("  <testsuite name=\"rampart {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n", xml(report.command),
+  out += fmt::format("<testsuites name=\"rampart\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n",
                      cases.size(), failures, internal ? 1 : 0);
+  out += fmt::format("  <testsuite name=\"rampart {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">\n",
+                     xml(report.command), cases.size(), failures, internal ? 1 : 0);
   for (const auto& c : cases) {
     out += fmt::format("    <testcase classname=\"{}\" name=\"{}\"", xml(c.classname), xml(c.name));
     if (!c.file.empty()) out += fmt::format(" file=\"{}\"", xml(c.file));
@@ -77,14 +83,15 @@ std::string render_junit(const core::Report& report) {
       continue;
     }
     out += ">\n";
-    out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n", xml(c.failure_type), xml(c.message),
-                       xml(c.detail));
+    out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n", xml(c.failure_type),
+                       xml(c.message), xml(c.detail));
     out += "    </testcase>\n";
   }
   if (internal) {
-    out += fmt::format("    <testcase classname=\"rampart\" name=\"internal error\">\n      <error type=\"internal\" "
-                       "message=\"{}\"/>\n    </testcase>\n",
-                       xml(report.internal_error));
+    out += fmt::format(
+        "    <testcase classname=\"rampart\" name=\"internal error\">\n      <error type=\"internal\" "
+        "message=\"{}\"/>\n    </testcase>\n",
+        xml(report.internal_error));
   }
   out += "  </testsuite>\n</testsuites>\n";
   return out;

@@ -40,7 +40,8 @@ std::string render_markdown(const core::Report& report) {
   std::string out;
   out += fmt::format("## rampart {}\n\n", report.command);
   if (!report.internal_error.empty()) {
-    out += fmt::format("**Internal error** (a bug in rampart, not in the input): {}\n", report.internal_error);
+    out +=
+        fmt::format("**Internal error** (a bug in rampart, not in the input): {}\n", report.internal_error);
     return out;
   }
   if (!report.diagnostics.empty()) {
@@ -57,8 +58,8 @@ std::string render_markdown(const core::Report& report) {
     if (s.queries) out += fmt::format("; {} quer{}", s.queries, s.queries == 1 ? "y" : "ies");
     out += "\n\n| verdict | claim | where | why |\n|---|---|---|---|\n";
     for (const auto& r : report.results) {
-      out += fmt::format("| {} | {} | {} | {} |\n", r.is_query ? "answer" : verdict_mark(r.verdict), code(r.text),
-                         code(r.origin.to_string()), cell(r.reason));
+      out += fmt::format("| {} | {} | {} | {} |\n", r.is_query ? "answer" : verdict_mark(r.verdict),
+                         code(r.text), code(r.origin.to_string()), cell(r.reason));
     }
     out += "\n";
     for (const auto& r : report.results) {
@@ -91,8 +92,9 @@ std::string render_markdown(const core::Report& report) {
         out += "\n";
       }
       if (r.access) {
-        out += fmt::format("Witness: {} ({} uid {}) {} {}: {} — {}\n\n", r.access->subject.name, r.access->subject.kind,
-                           r.access->subject.uid, core::operation_name(r.access->operation), code(r.access->path),
+        out += fmt::format("Witness: {} ({} uid {}) {} {}: {} — {}\n\n", r.access->subject.name,
+                           r.access->subject.kind, r.access->subject.uid,
+                           core::operation_name(r.access->operation), code(r.access->path),
                            r.access->granted ? "granted" : "denied", r.access->decisive.detail);
       }
     }

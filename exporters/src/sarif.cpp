@@ -77,7 +77,8 @@ std::string finding_description(const std::string& id) {
   static const std::map<std::string, std::string> kKnown = {
       {"access-denied", "a service is denied an access it is declared to perform"},
       {"ownership-drift", "a file one service creates cannot be used by another service that needs it"},
-      {"privileged-exposure", "a service running as root (or with CAP_DAC_OVERRIDE) listens where an untrusted zone reaches"},
+      {"privileged-exposure",
+       "a service running as root (or with CAP_DAC_OVERRIDE) listens where an untrusted zone reaches"},
       {"newly-admitted", "a change admits traffic that was not admitted before"},
       {"newly-blocked", "a change blocks traffic that was admitted before"},
       {"new-exposure", "a change admits traffic from an untrusted zone"},
@@ -104,7 +105,8 @@ std::string render_sarif(const core::Report& report) {
   };
   ordered_json results = ordered_json::array();
   for (const auto& d : report.diagnostics) {
-    size_t ri = rule(RuleInfo{d.code, "input problem " + d.code + " (docs/diagnostics.md)", level_of(d.severity)});
+    size_t ri =
+        rule(RuleInfo{d.code, "input problem " + d.code + " (docs/diagnostics.md)", level_of(d.severity)});
     ordered_json r;
     r["ruleId"] = d.code;
     r["ruleIndex"] = ri;
@@ -147,8 +149,9 @@ std::string render_sarif(const core::Report& report) {
     if (res.network) {
       for (const auto& st : res.network->steps) {
         if (!st.origin.known()) continue;
-        ordered_json l = location(st.origin, fmt::format("{} {} {}: {} by {}", st.host, core::direction_name(st.direction),
-                                                         st.filter, core::decision_name(st.decision), st.rule));
+        ordered_json l =
+            location(st.origin, fmt::format("{} {} {}: {} by {}", st.host, core::direction_name(st.direction),
+                                            st.filter, core::decision_name(st.decision), st.rule));
         l["id"] = id++;
         related.push_back(std::move(l));
       }
@@ -183,8 +186,9 @@ std::string render_sarif(const core::Report& report) {
     if (f.network) {
       for (const auto& st : f.network->steps) {
         if (!st.origin.known()) continue;
-        ordered_json l = location(st.origin, fmt::format("{} {} {}: {} by {}", st.host, core::direction_name(st.direction),
-                                                         st.filter, core::decision_name(st.decision), st.rule));
+        ordered_json l =
+            location(st.origin, fmt::format("{} {} {}: {} by {}", st.host, core::direction_name(st.direction),
+                                            st.filter, core::decision_name(st.decision), st.rule));
         l["id"] = id++;
         related.push_back(std::move(l));
       }

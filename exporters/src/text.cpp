@@ -47,8 +47,8 @@ std::string render_witness(const core::NetworkWitness& w, const TextStyle& style
   size_t where_width = 0;
   std::vector<std::pair<std::string, std::string>> lines;
   for (const auto& s : w.steps) {
-    std::string where = fmt::format("{} {}[{}] {}{}", s.host, core::direction_name(s.direction), s.layer_index,
-                                    s.filter, s.reply ? " (reply)" : "");
+    std::string where = fmt::format("{} {}[{}] {}{}", s.host, core::direction_name(s.direction),
+                                    s.layer_index, s.filter, s.reply ? " (reply)" : "");
     std::string what = fmt::format("{} by {}", core::decision_name(s.decision),
                                    s.by_default ? "the default" : "`" + s.rule + "`");
     if (s.origin.known()) what += "  " + paint(s.origin.to_string(), kDim);
@@ -58,10 +58,12 @@ std::string render_witness(const core::NetworkWitness& w, const TextStyle& style
       what += fmt::format("  via {}", via);
     }
     where_width = std::max(where_width, where.size());
-    lines.emplace_back(where, (s.decision == core::Decision::Allow ? paint("allow", kGreen) : paint("deny", kRed)) +
-                                  what.substr(std::string(core::decision_name(s.decision)).size()));
+    lines.emplace_back(where,
+                       (s.decision == core::Decision::Allow ? paint("allow", kGreen) : paint("deny", kRed)) +
+                           what.substr(std::string(core::decision_name(s.decision)).size()));
   }
-  for (const auto& [where, what] : lines) out += fmt::format("{}  {}  {}\n", indent, pad(where, where_width), what);
+  for (const auto& [where, what] : lines)
+    out += fmt::format("{}  {}  {}\n", indent, pad(where, where_width), what);
   if (!w.listener.empty()) {
     out += fmt::format("{}  {} {}", indent, w.admitted ? "accepted by" : "would be accepted by", w.listener);
     if (w.listener_origin.known()) out += "  " + paint(w.listener_origin.to_string(), kDim);
@@ -137,8 +139,9 @@ std::string render_set(const core::SetAnswer& set, const TextStyle& style, const
     out += indent + paint("may", kBold) + " (for some value of them):\n" + entries(set.may);
   }
   if (!set.projection.empty()) {
-    out += fmt::format("{}  {}\n", indent,
-                       paint(fmt::format("{}{}", set.projection, set.certified ? "; certified exact" : ""), kDim));
+    out += fmt::format(
+        "{}  {}\n", indent,
+        paint(fmt::format("{}{}", set.projection, set.certified ? "; certified exact" : ""), kDim));
   }
   return out;
 }
@@ -147,8 +150,11 @@ std::string render_diagnostics(const std::vector<core::Diagnostic>& diagnostics,
   Paint paint{style.color};
   std::string out;
   for (const auto& d : diagnostics) {
-    const char* colour = d.severity == core::Severity::Error ? kRed : (d.severity == core::Severity::Warning ? kYellow : kCyan);
-    out += fmt::format("{}: {}: {}", d.origin.to_string(), paint(core::severity_name(d.severity), colour), d.message);
+    const char* colour = d.severity == core::Severity::Error
+                             ? kRed
+                             : (d.severity == core::Severity::Warning ? kYellow : kCyan);
+    out += fmt::format("{}: {}: {}", d.origin.to_string(), paint(core::severity_name(d.severity), colour),
+                       d.message);
     if (!d.code.empty()) out += paint(fmt::format(" [{}]", d.code), kDim);
     out += "\n";
     for (const auto& n : d.notes) out += fmt::format("  {}: note: {}\n", n.origin.to_string(), n.message);
@@ -216,8 +222,9 @@ std::string render_text(const core::Report& report, const TextStyle& style) {
       ow = std::max(ow, a.operation.size());
     }
     for (const auto& a : rr.accesses) {
-      out += fmt::format("  {}  {}  {}  {}  {}\n", pad(a.service, sw), pad(a.run_as, rw), pad(a.operation, ow),
-                         a.granted ? paint("granted", kGreen) : paint("denied ", kRed), a.why);
+      out +=
+          fmt::format("  {}  {}  {}  {}  {}\n", pad(a.service, sw), pad(a.run_as, rw), pad(a.operation, ow),
+                      a.granted ? paint("granted", kGreen) : paint("denied ", kRed), a.why);
     }
     for (const auto& f : rr.fixes) out += fmt::format("  {} {}\n", paint("fix:", kBold), f);
     if (rr.fixes.empty()) out += "  no verified least-privilege fix found\n";

@@ -69,7 +69,8 @@ bdd BddSpace::range(size_t field, core::u128 lo, core::u128 hi, core::Family fam
     bdd x = bdd_ithvar(base + i);
     bool lo_bit = (lo >> (n - 1 - i)) & 1, hi_bit = (hi >> (n - 1 - i)) & 1;
     ge = lo_bit ? (x & ge) : (x | ge);
-    le = hi_bit ? (!x | le) : (!x & le);
+    bdd not_x = !x;
+    le = hi_bit ? (not_x | le) : (not_x & le);
   }
   return ge & le;
 }
@@ -109,6 +110,63 @@ bdd BddSpace::of(const BoxSet& s, const std::vector<std::string>& atom_keys, cor
     out |= box;
   }
   return out;
+}
+
+// Roots 0 and 1 are the constants; without reordering a variable's level is
+// its index.
+bool BddSpace::meets(int a, int b) {
+  if (a == 0 || b == 0) return false;
+  if (a == 1 || b == 1 || a == b) return true;
+  uint64_t key = (uint64_t(uint32_t(a)) << 32) | uint32_t(b);
+  if (memo_.count(key)) return false;
+  int va = bdd_var(a), vb = bdd_var(b);
+  bool out;
+  if (va == vb) {
+    out = meets(bdd_low(a), bdd_low(b)) || meets(bdd_high(a), bdd_high(b));
+  } else if (va < vb) {
+    out = meets(bdd_low(a), b) || meets(bdd_high(a), b);
+  } else {
+    out = meets(a, bdd_low(b)) || meets(a, bdd_high(b));
+  }
+  if (!out) memo_.insert(key);
+  return out;
+}
+
+// Some assignment is in `a` and not in `b`.
+bool BddSpace::escapes(int a, int b) {
+  if (a == 0 || b == 1 || a == b) return false;
+  if (b == 0 || a == 1) return true;  // a == 1: b is not true, so some assignment leaves it
+  uint64_t key = (uint64_t(uint32_t(a)) << 32) | uint32_t(b);
+  if (memo_.count(key)) return false;
+  int va = bdd_var(a), vb = bdd_var(b);
+  bool out;
+  if (va == vb) {
+    out = escapes(bdd_low(a), bdd_low(b)) || escapes(bdd_high(a), bdd_high(b));
+  } else if (va < vb) {
+    out = escapes(bdd_low(a), b) || escapes(bdd_high(a), b);
+  } else {
+    out = escapes(a, bdd_low(b)) || escapes(a, bdd_high(b));
+  }
+  if (!out) memo_.insert(key);
+  return out;
+}
+
+void BddSpace::forget() {
+  // clear() on a hash set that once grew sweeps every bucket: start afresh.
+  if (memo_.bucket_count() > 4096)
+    memo_ = {};
+  else
+    memo_.clear();
+}
+
+bool BddSpace::intersects(const bdd& a, const bdd& b) {
+  forget();
+  return meets(a.id(), b.id());
+}
+
+bool BddSpace::subset(const bdd& a, const bdd& b) {
+  forget();
+  return !escapes(a.id(), b.id());
 }
 
 Witness BddSpace::example(const bdd& set, core::Family family) {

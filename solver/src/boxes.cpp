@@ -36,6 +36,42 @@ BoxSet BoxSet::of(Box b, const std::vector<Dim>* universe) {
   return s;
 }
 
+namespace {
+// Two sorted interval lists meet: one merge-like scan.
+bool dims_meet(const Dim& a, const Dim& b) {
+  const auto& x = a.intervals();
+  const auto& y = b.intervals();
+  size_t i = 0, j = 0;
+  while (i < x.size() && j < y.size()) {
+    if (x[i].hi < y[j].lo) {
+      ++i;
+    } else if (y[j].hi < x[i].lo) {
+      ++j;
+    } else {
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+bool BoxSet::boxes_meet(const Box& a, const Box& b, const std::vector<Dim>& u) {
+  size_t n = std::max(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (!dims_meet(a.at(i, u), b.at(i, u))) return false;
+  }
+  return true;
+}
+
+bool BoxSet::intersects(const BoxSet& other) const {
+  for (const auto& a : boxes_) {
+    for (const auto& b : other.boxes_) {
+      if (boxes_meet(a, b, *universe_)) return true;
+    }
+  }
+  return false;
+}
+
 bool BoxSet::intersect_box(const Box& a, const Box& b, const std::vector<Dim>& u, Box& out) {
   std::vector<Dim> dims;
   size_t n = std::max(a.size(), b.size());
@@ -99,7 +135,9 @@ void BoxSet::add_disjoint(const BoxSet& other) {
   boxes_.insert(boxes_.end(), other.boxes_.begin(), other.boxes_.end());
 }
 
-void BoxSet::add(const BoxSet& other) { add_disjoint(other.subtract(*this)); }
+void BoxSet::add(const BoxSet& other) {
+  add_disjoint(other.subtract(*this));
+}
 
 void BoxSet::coalesce() {
   if (boxes_.size() < 2) return;

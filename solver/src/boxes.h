@@ -43,6 +43,10 @@ class BoxSet {
 
   BoxSet intersect(const BoxSet& other) const;
   BoxSet subtract(const BoxSet& other) const;
+  // Whether the sets meet, and whether this one lies inside `other`; the
+  // first builds nothing (it runs per pair of rules in lint).
+  bool intersects(const BoxSet& other) const;
+  bool inside(const BoxSet& other) const { return subtract(other).empty(); }
   // Union with a set disjoint from this one (not checked).
   void add_disjoint(const BoxSet& other);
   // Union with any set.
@@ -53,6 +57,7 @@ class BoxSet {
   const std::vector<Dim>& universe() const { return *universe_; }
 
  private:
+  static bool boxes_meet(const Box& a, const Box& b, const std::vector<Dim>& u);
   static bool intersect_box(const Box& a, const Box& b, const std::vector<Dim>& u, Box& out);
   static void subtract_box(const Box& a, const Box& b, const std::vector<Dim>& u, std::vector<Box>& out);
   const std::vector<Dim>* universe_;

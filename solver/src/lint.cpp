@@ -46,7 +46,8 @@ struct Hull {
   core::u128 lo[dim::kFields] = {}, hi[dim::kFields] = {};
   bool overlaps(const Hull& o) const {
     if (empty || o.empty) return false;
-    for (size_t d = 0; d < dim::kFields; ++d) {
+    // The fields that most often tell rules apart first.
+    for (size_t d : {dim::kDport, dim::kDst, dim::kSrc, dim::kProto, dim::kSport, dim::kType, dim::kCode}) {
       if (hi[d] < o.lo[d] || o.hi[d] < lo[d]) return false;
     }
     return true;
@@ -66,6 +67,26 @@ Hull hull_of(const BoxSet& s) {
   }
   return h;
 }
+
+// The hulls of a list's rules in compact columns, most selective field
+// first, for the scan that finds the rules meeting one rule.
+class HullIndex {
+ public:
+  explicit HullIndex(size_t n) : hulls_(n) {}
+  void set(size_t pos, const Hull& h) { hulls_[pos] = h; }
+  // The positions in [from, to) whose hulls meet the hull at `pos`, in order.
+  void meeting(size_t pos, size_t from, size_t to, std::vector<size_t>& out) const {
+    out.clear();
+    const Hull& h = hulls_[pos];
+    if (h.empty) return;
+    for (size_t j = from; j < to; ++j) {
+      if (j != pos && hulls_[j].overlaps(h)) out.push_back(j);
+    }
+  }
+
+ private:
+  std::vector<Hull> hulls_;
+};
 
 // The connection states the rules of a set tell apart: one representative
 // per class of states no rule distinguishes.
@@ -120,9 +141,7 @@ class Linter {
   }
 
   void run() {
-    size_t total = 0;
-    for (const auto& rs : policy_.rule_sets) total += rs.rule_count();
-    size_t done = 0;
+    for (const auto& rs : policy_.rule_sets) total_ += rs.rule_count();
     for (uint32_t i = 0; i < policy_.rule_sets.size(); ++i) {
       const core::RuleSet& rs = policy_.rule_sets[i];
       switch (rs.combining) {
@@ -149,17 +168,31 @@ class Linter {
         case core::Combining::AllowUnion: unordered(core::RuleSetId(i)); break;
         case core::Combining::BlockOverridesAllow: overrides(core::RuleSetId(i)); break;
       }
-      done += rs.rule_count();
-      if (options_.progress) options_.progress(done, total);
+      done_ += rs.rule_count();
+      if (options_.progress) options_.progress(done_, total_);
     }
     exposures();
   }
 
  private:
   // ---- first-match lists ------------------------------------------------------
-  // One pass forward (what reaches each rule: its packets minus the union of
-  // the earlier deciding rules) and one backward (what the rules after each
-  // one decide), over BDDs; the pairwise facts only where hulls meet.
+  // Sliced: each rule is compared only with the rules whose hulls meet it
+  // (a linear scan of compact hulls), as interval boxes. What reaches a rule
+  // is its packets minus the earlier deciding rules that meet it; it is
+  // redundant when the later rules that meet what reaches it decide all of
+  // it its way (or the default does). A difference that fragments into too
+  // many boxes continues as a BDD. Whole-list BDDs (the union of everything
+  // before each rule) were measured first and rejected: a rule open in one
+  // field rewrites all the list's structure below that field, quadratic in
+  // node work (docs/lint.md).
+  struct Region {
+    BoxSet boxes;
+    std::optional<bdd> set;   // once the boxes fragment
+    size_t coalesce_at = 32;  // merge boxes when there are more than this
+    bool empty() const { return set ? *set == bddfalse : boxes.empty(); }
+  };
+  static constexpr size_t kFragmentLimit = 256;
+
   void first_match(core::RuleSetId id, uint32_t chain, const std::vector<uint32_t>& order, bool entry) {
     const core::RuleSet& rs = policy_.rule_set(id);
     const auto& rules = rs.chains[chain].rules;
@@ -170,83 +203,109 @@ class Linter {
     std::vector<RuleFacts> facts(rules.size());
     BddSpace& space = BddSpace::instance();
     const bool pairwise = n <= kPairwiseLimit;
+    // What the list decides past its end: the default, or (a user chain)
+    // whatever its caller does next, which is not one decision.
+    const bool has_fallback = entry;
+    const core::Decision fallback = decision_of(rs.default_action);
+    bool first_pass = true;
     for (core::Family family : {core::Family::V4, core::Family::V6}) {
       for (core::ConnState state : state_classes(ptrs)) {
         RuleBoxes boxes(policy_, family, state);
-        std::vector<bdd> m(n);
-        std::vector<Hull> hulls(n);
+        std::vector<BoxSet> m;
+        m.reserve(n);
+        HullIndex hulls(n);
         for (size_t pos = 0; pos < n; ++pos) {
-          BoxSet b = boxes.match(rules[order[pos]]);
-          hulls[pos] = hull_of(b);
-          m[pos] = space.of(b, boxes.atom_keys(), family);
+          m.push_back(boxes.match(rules[order[pos]]));
+          hulls.set(pos, hull_of(m.back()));
         }
-        // Backward: allowed[pos] / unknown[pos]: the decision of rules pos.. on.
-        std::vector<bdd> allowed(n + 1), unknown(n + 1);
-        allowed[n] = entry && rs.default_action == core::Action::Allow ? bddtrue : bddfalse;
-        unknown[n] = entry ? bddfalse : bddtrue;  // a user chain's end returns to its caller
-        for (size_t pos = n; pos-- > 0;) {
-          const core::Rule& r = rules[order[pos]];
-          if (r.action == core::Action::Continue) {
-            allowed[pos] = allowed[pos + 1];
-            unknown[pos] = unknown[pos + 1];
-          } else if (deciding(r.action)) {
-            bdd decides = decision_of(r.action) == core::Decision::Allow ? m[pos] : bdd(bddfalse);
-            allowed[pos] = decides | (allowed[pos + 1] - m[pos]);
-            unknown[pos] = unknown[pos + 1] - m[pos];
-          } else {  // jump, goto, return: the outcome is not one action
-            allowed[pos] = allowed[pos + 1] - m[pos];
-            unknown[pos] = m[pos] | unknown[pos + 1];
+        const BoxSet everything = boxes.match(core::Rule{});
+        auto as_bdd = [&](const BoxSet& b) { return space.of(b, boxes.atom_keys(), family); };
+        auto meets = [&](const Region& r, const BoxSet& b) {
+          return r.set ? space.intersects(*r.set, as_bdd(b)) : r.boxes.intersects(b);
+        };
+        auto take = [&](Region& r, const BoxSet& b) {
+          if (!r.set) {
+            r.boxes = r.boxes.subtract(b);
+            if (r.boxes.size() <= r.coalesce_at) return;
+            r.boxes.coalesce();
+            r.coalesce_at = std::max<size_t>(32, 2 * r.boxes.size());
+            if (r.boxes.size() <= kFragmentLimit) return;
+            r.set = as_bdd(r.boxes);
+            r.boxes = BoxSet(&r.boxes.universe());
+            return;
           }
-        }
-        // Forward.
-        bdd covered = bddfalse;
-        std::vector<bdd> reach(n);
+          *r.set &= !as_bdd(b);
+        };
+        std::vector<Region> reach(n);
+        std::vector<size_t> earlier, later;
         for (size_t pos = 0; pos < n; ++pos) {
           const core::Rule& r = rules[order[pos]];
           RuleFacts& f = facts[order[pos]];
-          reach[pos] = m[pos] - covered;
-          if (reach[pos] != bddfalse) {
-            f.reached = true;
-            if (!deciding(r.action)) {
-              f.redundant = false;
-            } else if (f.redundant) {
-              // Decided otherwise (or not knowably) by the rules after it.
-              bdd other = decision_of(r.action) == core::Decision::Allow ? reach[pos] - allowed[pos + 1]
-                                                                         : reach[pos] & allowed[pos + 1];
-              if (other != bddfalse || (reach[pos] & unknown[pos + 1]) != bddfalse) f.redundant = false;
-            }
+          if (m[pos].empty()) continue;
+          if (options_.progress && first_pass && (pos & 1023) == 0) options_.progress(done_ + pos, total_);
+          // What reaches it.
+          hulls.meeting(pos, 0, pos, earlier);
+          reach[pos].boxes = m[pos];
+          for (size_t j : earlier) {
+            if (!deciding(rules[order[j]].action) || !m[j].intersects(m[pos])) continue;
+            take(reach[pos], m[j]);
+            if (reach[pos].empty()) break;
           }
-          if (m[pos] == bddfalse) continue;
-          // The earlier deciding rules it overlaps: covering and pairwise facts.
-          bool need_pairs = reach[pos] == bddfalse || f.redundant || pairwise;
-          if (need_pairs) {
-            for (size_t j = 0; j < pos; ++j) {
-              const core::Rule& e = rules[order[j]];
-              if (!deciding(e.action) || !hulls[j].overlaps(hulls[pos])) continue;
-              bdd overlap = reach[j] & m[pos];
-              if (overlap == bddfalse) continue;
-              f.covering.insert(order[j]);
-              if (pairwise && deciding(r.action) && decision_of(e.action) != decision_of(r.action)) {
-                bool inside_later = (m[pos] - m[j]) == bddfalse;  // shadowed by it: reported as shadowed
-                bool inside_earlier = (m[j] - m[pos]) == bddfalse;
-                if (inside_earlier && !inside_later) {
-                  f.generalised.insert(order[j]);
-                } else if (!inside_later && !f.correlated.count(order[j])) {
-                  // One example packet per rule is enough for the report.
-                  f.correlated[order[j]] = f.correlated.empty()
-                                               ? std::optional<Witness>(space.example(overlap, family))
-                                               : std::nullopt;
-                }
+          bool reached = !reach[pos].empty();
+          f.reached |= reached;
+          if (reached && !deciding(r.action)) f.redundant = false;
+          // Redundant: the later rules meeting what reaches it decide it its way.
+          if (reached && f.redundant) {
+            hulls.meeting(pos, pos + 1, n, later);
+            Region rest = reach[pos];
+            core::Decision want = decision_of(r.action);
+            bool same = true;
+            for (size_t k : later) {
+              const core::Rule& next = rules[order[k]];
+              if (next.action == core::Action::Continue || !meets(rest, m[k])) continue;
+              if (!deciding(next.action) || decision_of(next.action) != want) {
+                same = false;
+                break;
+              }
+              take(rest, m[k]);
+              if (rest.empty()) break;
+            }
+            if (!same || (!rest.empty() && (!has_fallback || fallback != want))) f.redundant = false;
+            if (f.redundant) {
+              // Every later rule that can decide its packets takes part in the proof.
+              for (size_t k : later) {
+                if (rules[order[k]].action != core::Action::Continue && m[pos].intersects(m[k]))
+                  f.later.insert(order[k]);
               }
             }
           }
-          if (f.redundant && reach[pos] != bddfalse) {
-            for (size_t k = pos + 1; k < n; ++k) {
-              if (hulls[k].overlaps(hulls[pos]) && (m[k] & m[pos]) != bddfalse) f.later.insert(order[k]);
+          // The earlier deciding rules that take its packets, and the pairs.
+          if (!reached || f.redundant || pairwise) {
+            for (size_t j : earlier) {
+              const core::Rule& e = rules[order[j]];
+              if (!deciding(e.action) || !meets(reach[j], m[pos])) continue;
+              f.covering.insert(order[j]);
+              if (!pairwise || !deciding(r.action) || decision_of(e.action) == decision_of(r.action))
+                continue;
+              bool inside_earlier = m[pos].inside(m[j]);  // shadowed by it: reported as shadowed
+              bool covers_earlier = m[j].inside(m[pos]);
+              // A catch-all after its exceptions is the idiom, not a finding.
+              if (everything.inside(m[pos])) continue;
+              if (covers_earlier && !inside_earlier) {
+                f.generalised.insert(order[j]);
+              } else if (!inside_earlier && !f.correlated.count(order[j])) {
+                // One example packet per rule is enough for the report.
+                std::optional<Witness> example;
+                if (f.correlated.empty()) {
+                  example = reach[j].set ? space.example(*reach[j].set & as_bdd(m[pos]), family)
+                                         : boxes.lowest(reach[j].boxes.intersect(m[pos]));
+                }
+                f.correlated[order[j]] = example;
+              }
             }
           }
-          if (deciding(r.action)) covered |= m[pos];
         }
+        first_pass = false;
       }
     }
     bool proved = !options_.certify || certify_all(id, chain, facts, order, entry);
@@ -499,64 +558,84 @@ class Linter {
       core::HostId hid{uint32_t(h)};
       const core::Host& host = policy_.host(hid);
       if (host.addresses().empty()) continue;
-      // Sources: `any`, and every zone marked untrusted.
-      std::vector<std::pair<std::string, core::AddressSet>> sources{{"any", core::AddressSet::any()}};
+      // Sources: every zone marked untrusted, and the addresses no trusted
+      // zone names (all of them when the policy names none). A rule for a
+      // named office network is a decision; one for the rest of the world
+      // is an exposure.
+      // Addresses in a trusted zone are trusted even inside a wider
+      // untrusted one (an `internet = any` zone holding the office).
+      std::vector<std::pair<std::string, core::AddressSet>> sources;
+      core::AddressSet trusted;
       for (const auto& z : policy_.zones) {
-        if (z.untrusted) sources.emplace_back(z.name, z.addresses);
+        if (!z.untrusted) trusted = trusted.unite(z.addresses);
       }
+      for (const auto& z : policy_.zones) {
+        if (z.untrusted && !z.addresses.subtract(trusted).empty())
+          sources.emplace_back(z.name, z.addresses.subtract(trusted));
+      }
+      core::AddressSet outside = core::AddressSet::any().subtract(trusted);
+      if (!outside.empty()) sources.emplace_back("", outside);
       for (uint32_t li = 0; li < host.listeners.size(); ++li) {
         const core::Listener& l = host.listeners[li];
-        core::ServiceMatch m = core::ServiceMatch::protocol(l.protocol);
-        m.dst_ports = l.ports;
-        const char* admin = nullptr;
-        for (const auto& [port, name] : administrative_ports()) {
-          if (l.protocol == core::proto::kTcp && l.ports.contains(port)) admin = name;
-        }
-        bool reachable = false;
-        for (const auto& [zone, addresses] : sources) {
+        auto ask = [&](const core::ServiceMatch& m, const std::string& zone,
+                       const core::AddressSet& addresses) {
           core::Question q;
           core::NetworkQuestion n;
           n.claim = core::NetworkClaim::Reach;
           n.source.addresses = addresses;
           n.destination.host = hid;
           n.services = core::ServiceSet::of(m);
-          q.text = fmt::format("reach {} -> {} {}", zone, host.name, m.to_string());
+          q.text = fmt::format("reach {} -> {} {}", zone.empty() ? "any" : zone, host.name, m.to_string());
           q.origin = l.origin;
           q.body = n;
-          core::Result r = session.answer_through(q, {core::ListenerId(li)});
-          if (r.verdict == core::Verdict::Violated) continue;
-          reachable = true;
-          if (!admin) break;
-          core::Finding f;
-          f.rule_id = "exposure";
-          f.severity = r.verdict == core::Verdict::Holds ? core::Severity::Error : core::Severity::Warning;
-          f.message = fmt::format(
-              "{}: {} ({}) is admitted from {}{}", host.name, admin, l.to_string(),
-              zone == "any" ? "any address" : "untrusted zone `" + zone + "`",
-              r.verdict == core::Verdict::Holds ? "" : " (for some values of unknown conditions)");
-          f.origin = l.origin;
-          f.network = r.network;
-          if (r.network) {
-            for (const auto& st : r.network->steps) {
-              if (st.decision == core::Decision::Allow && st.origin.known()) {
-                f.related.push_back({st.origin, fmt::format("`{}` admits it", st.rule)});
+          return session.answer_through(q, {core::ListenerId(li)});
+        };
+        // Each administrative port the listener covers, on its own: an
+        // importer's assumed `tcp/any` listener covers them all.
+        for (const auto& [port, name] : administrative_ports()) {
+          if (l.protocol != core::proto::kTcp || !l.ports.contains(port)) continue;
+          core::ServiceMatch m = core::ServiceMatch::protocol(l.protocol);
+          m.dst_ports = core::PortSet::single(port);
+          for (const auto& [zone, addresses] : sources) {
+            core::Result r = ask(m, zone, addresses);
+            if (r.verdict == core::Verdict::Violated) continue;
+            core::Finding f;
+            f.rule_id = "exposure";
+            f.severity = r.verdict == core::Verdict::Holds ? core::Severity::Error : core::Severity::Warning;
+            std::string from = zone.empty() ? (addresses.is_any() ? "the internet (no zone is trusted)"
+                                                                  : "addresses in no trusted zone")
+                                            : "untrusted zone `" + zone + "`";
+            if (r.network) from += ", e.g. " + r.network->packet.src.to_string();
+            f.message = fmt::format(
+                "{}: {} (tcp/{}, {}) is admitted from {}{}", host.name, name, port, l.to_string(), from,
+                r.verdict == core::Verdict::Holds ? "" : " (for some values of unknown conditions)");
+            f.origin = l.origin;
+            f.network = r.network;
+            if (r.network) {
+              for (const auto& st : r.network->steps) {
+                if (st.decision == core::Decision::Allow && st.origin.known()) {
+                  f.related.push_back({st.origin, fmt::format("`{}` admits it", st.rule)});
+                }
               }
             }
+            report_.findings.push_back(std::move(f));
+            break;
           }
-          report_.findings.push_back(std::move(f));
-          break;
         }
-        if (!reachable && l.bind.kind != core::Bind::Kind::Address) {
-          core::Finding f;
-          f.rule_id = "unreachable-listener";
-          f.severity = core::Severity::Note;
-          f.message = fmt::format("{}: {} listens on every address, yet no rule admits anyone to it",
-                                  host.name, l.to_string());
-          f.origin = l.origin;
-          report_.findings.push_back(std::move(f));
-        }
+        // Listeners nobody can reach; not those an importer only assumed.
+        if (l.bind.kind == core::Bind::Kind::Address || l.process.rfind("assumed", 0) == 0) continue;
+        core::ServiceMatch all = core::ServiceMatch::protocol(l.protocol);
+        all.dst_ports = l.ports;
+        if (ask(all, "", core::AddressSet::any()).verdict != core::Verdict::Violated) continue;
+        core::Finding f;
+        f.rule_id = "unreachable-listener";
+        f.severity = core::Severity::Note;
+        f.message = fmt::format("{}: {} listens on every address, yet no rule admits anyone to it", host.name,
+                                l.to_string());
+        f.origin = l.origin;
+        report_.findings.push_back(std::move(f));
       }
-      unused_port_rules(hid);
+      if (!host.listeners.empty()) unused_port_rules(hid);
     }
   }
 
@@ -610,6 +689,7 @@ class Linter {
   PacketTerms p_;
   z3::solver solver_;
   size_t definitions_added_ = 0;
+  size_t total_ = 0, done_ = 0;  // rules, for the progress bar
 };
 
 }  // namespace

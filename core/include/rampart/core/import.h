@@ -50,16 +50,17 @@ struct NameRef {
   uint32_t index = 0;
   uint32_t entry = 0;
   std::string name;
-  bool primary_group = false;  // ServiceUser, FileOwner: the gid becomes the user's primary group
-  bool user_groups = false;    // ServiceUser: add the user's groups, as initgroups(3) does
+  bool primary_group = false;        // ServiceUser, FileOwner: the gid becomes the user's primary group
+  bool user_groups = false;          // ServiceUser: add the user's groups, as initgroups(3) does
   std::optional<uint32_t> fallback;  // the id to use when the host has no such name
   Origin origin;
 };
 
 // A fragment host whose name is empty stands for the host block the import
-// sits in: its interfaces and listeners are added to that host (listeners
-// whose service is unset are matched to the host's services by `process`).
-
+// sits in: its interfaces and listeners are added to that host (a listener's
+// service is a fragment service id, like any other; one left unset is
+// matched to the host's services by `process`). At top level such a
+// host is an error, as are users or services left without a host.
 struct ImportResult {
   Policy fragment;
   std::vector<ImportedObject> objects;

@@ -1,0 +1,10 @@
+// libFuzzer target for windows.iis (docs/importers/windows.md).
+
+#include "windows_fuzz.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  auto r = rampart::importers::windows::parse_iis(bytes, "fuzz.iis");
+  rampart::windows_fuzz::check_host(r, "fuzz.iis");
+  return 0;
+}
