@@ -387,15 +387,20 @@ void Binder::attach_imported_network() {
         if (auto s = policy_.find_service(l.process, p.host)) {
           l.service = *s;
         } else {
+          // By program: only when one service of the host runs it (a
+          // svchost.exe shared by several services stays unknown).
+          std::optional<core::ServiceId> only;
+          size_t matches = 0;
           for (size_t i = 0; i < policy_.services.size(); ++i) {
             const core::Service& svc = policy_.services[i];
             if (svc.host != p.host || svc.program.empty()) continue;
-            std::string base = svc.program.substr(svc.program.rfind('/') + 1);
+            std::string base = svc.program.substr(svc.program.find_last_of("/\\") + 1);
             if (base == l.process) {
-              l.service = core::ServiceId(uint32_t(i));
-              break;
+              only = core::ServiceId(uint32_t(i));
+              ++matches;
             }
           }
+          if (matches == 1) l.service = *only;
         }
       }
       if (l.bind.kind == core::Bind::Kind::Address && !l.bind.address.is_loopback() &&

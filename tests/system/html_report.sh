@@ -141,7 +141,7 @@ expected = [
     "rampart check", "Host web1",
     "no conflicts on web1", "violated",
     "reach internet -> web1 tcp/443", "holds",
-    "/var/log/nginx/app.log", "denied", "run app as www",
+    "/tmp/php-cgi-74.sock", "denied", "setfacl -m u:www:w /tmp/php-cgi-74.sock",
     "not can ops read",
 ]
 missing = [e for e in expected if e not in text]

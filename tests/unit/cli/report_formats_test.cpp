@@ -114,7 +114,7 @@ TEST(ReportFormats, DotForEveryCommandThatHasAPolicy) {
   Outcome r = rampart({"conflicts", "--format", "dot", baota()});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.out.rfind("digraph host {", 0), 0u) << r.out;
-  EXPECT_NE(r.out.find("label=\"append: denied\""), std::string::npos);
+  EXPECT_NE(r.out.find("label=\"connect: denied\""), std::string::npos);  // nginx -> php-fpm's socket
   EXPECT_NE(r.out.find("label=\"host web1\""), std::string::npos);
   Outcome lint = rampart({"lint", "--format", "dot", baota()});
   EXPECT_NE(lint.out.find("digraph host {"), std::string::npos);
