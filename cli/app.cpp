@@ -24,6 +24,7 @@
 #include "rampart/exporters/picture.h"
 #include "rampart/exporters/sarif.h"
 #include "rampart/exporters/text.h"
+#include "rampart/importers/linux.h"
 #include "rampart/importers/registry.h"
 #include "rampart/importers/selinux.h"
 #include "rampart/solver/diff.h"
@@ -672,6 +673,22 @@ Examples:
   rampart diff --base origin/main --fail-on new-exposure,broken-assert policy.rampart
   rampart diff --base HEAD~1 --format sarif --output diff.sarif policy.rampart)");
 
+  importers::CollectOptions collect_opts;
+  auto* collect = app.add_subcommand("collect",
+                                     "gather this host's users, file modes, ACLs, listeners and service "
+                                     "configurations into a folder for `import linux.host`");
+  collect->add_option("--out", collect_opts.out, "the folder to write (created)")->required();
+  collect
+      ->add_option("--root", collect_opts.roots, "snapshot the file tree from here (repeatable; default /)")
+      ->capture_default_str();
+  collect->footer(R"(Copies files and runs local commands only (find, getfacl); never opens a
+socket. manifest.json in the folder says what was collected, when, by which
+command, and what failed. Exit 0 when the folder was written.
+
+Examples:
+  rampart collect --out /tmp/web1
+  rampart collect --out /tmp/web1 --root /var/log --root /www   (docs/importers/linux-host.md))");
+
   auto* lintcmd = app.add_subcommand("lint", "find shadowed, redundant and overlapping rules, and exposures");
   lintcmd->add_option("FILE", file, "policy file")->required();
   add_output_options(lintcmd, opts);
@@ -704,7 +721,7 @@ Examples:
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) {
       // --help on a subcommand
-      for (auto* sub : {check, query, explain, conflicts, diffcmd, lintcmd}) {
+      for (auto* sub : {check, query, explain, conflicts, diffcmd, lintcmd, collect}) {
         if (sub->parsed()) {
           streams.out << sub->help();
           return 0;
@@ -732,6 +749,14 @@ Examples:
     if (conflicts->parsed()) return cmd_conflicts(file, host_name, opts, streams);
     if (diffcmd->parsed()) return cmd_diff(diff_sides, base, fail_on, opts, streams);
     if (lintcmd->parsed()) return cmd_lint(file, opts, streams);
+    if (collect->parsed()) {
+      int failed = importers::collect_host(collect_opts, streams.err);
+      if (!std::filesystem::exists(collect_opts.out + "/manifest.json")) return core::exit_code::kBadInput;
+      if (failed)
+        streams.err << fmt::format("{} item(s) could not be collected: see {}/manifest.json\n", failed,
+                                   collect_opts.out);
+      return core::exit_code::kOk;
+    }
   } catch (const UsageError& e) {
     streams.err << "rampart: " << e.what() << "\n";
     return core::exit_code::kBadInput;

@@ -11,6 +11,7 @@ packages=(
   libfmt-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   iptables nftables iproute2
+  acl findutils passwd
   libsepol-dev libbdd-dev selinux-policy-default setools selinux-utils
   libhivex-dev
   graphviz strace

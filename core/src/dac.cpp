@@ -126,6 +126,7 @@ Credentials credentials_of(const Policy& policy, const Service& service) {
   c.capabilities = service.capabilities_declared ? service.capabilities : (service.uid == 0 ? kAllCapabilities : 0);
   c.umask = service.umask;
   c.domain = service.domain;
+  c.view = service.view;
   (void)policy;
   return c;
 }
@@ -256,6 +257,72 @@ const Mount* FileTree::mount_of(const std::string& path) const {
   return best;
 }
 
+// ---- a service's own view ------------------------------------------------------
+
+namespace {
+bool at_or_below(const std::string& path, const std::string& top) {
+  return path == top || top == "/" ||
+         (path.size() > top.size() && path.compare(0, top.size(), top) == 0 && path[top.size()] == '/');
+}
+// The innermost view mount holding `path`, among covers or among the others.
+const Mount* innermost(const std::vector<Mount>& view, const std::string& path, bool covers) {
+  const Mount* best = nullptr;
+  for (const auto& m : view) {
+    if (m.cover.has_value() != covers || !at_or_below(path, m.path)) continue;
+    if (!best || m.path.size() > best->path.size()) best = &m;
+  }
+  return best;
+}
+}  // namespace
+
+const FileNode* node_in_view(const FileTree& tree, const std::vector<Mount>& view,
+                             const std::vector<FileNode>& overrides, const std::string& path,
+                             std::deque<FileNode>& scratch) {
+  for (const auto& o : overrides) {
+    if (o.path == path) return &o;
+  }
+  if (const Mount* c = innermost(view, path, true)) {
+    const Mount* exposed = innermost(view, path, false);
+    if (!exposed || exposed->path.size() <= c->path.size()) {
+      if (path == c->path) return &*c->cover;
+      // A directory between the cover and a view mount below it that exposes
+      // the host's tree again looks like the cover.
+      for (const auto& m : view) {
+        if (!m.cover && at_or_below(m.path, path) && m.path != path && at_or_below(m.path, c->path)) {
+          FileNode n = *c->cover;
+          n.path = path;
+          n.type = FileType::Directory;
+          scratch.push_back(std::move(n));
+          return &scratch.back();
+        }
+      }
+      return nullptr;
+    }
+  }
+  return tree.find(path);
+}
+
+const Mount* read_only_mount(const FileTree& tree, const std::vector<Mount>& view, const std::string& path) {
+  // A view mount's own flag when it is read-only (systemd remounts
+  // recursively); under a writable one, the host's mounts decide
+  // (ReadWritePaths=: "the same access modes as from outside").
+  const Mount* v = nullptr;
+  for (const auto& m : view) {
+    if (at_or_below(path, m.path) && (!v || m.path.size() > v->path.size())) v = &m;
+  }
+  if (v && v->read_only) return v;
+  const Mount* h = tree.mount_of(path);
+  return h && h->read_only ? h : nullptr;
+}
+
+const Mount* mount_point(const FileTree& tree, const std::vector<Mount>& view, const std::string& path) {
+  for (const auto& m : view) {
+    if (m.path == path) return &m;
+  }
+  const Mount* h = tree.mount_of(path);
+  return h && h->path == path ? h : nullptr;
+}
+
 // ---- permission checks -------------------------------------------------------
 
 namespace {
@@ -266,10 +333,13 @@ class Decider {
       : tree_(tree), who_(who), overrides_(overrides) {}
 
   const FileNode* node(const std::string& path) const {
-    for (const auto& o : overrides_) {
-      if (o.path == path) return &o;
+    if (who_.view.empty()) {
+      for (const auto& o : overrides_) {
+        if (o.path == path) return &o;
+      }
+      return tree_.find(path);
     }
-    return tree_.find(path);
+    return node_in_view(tree_, who_.view, overrides_, path, scratch_);
   }
 
   AccessDecision decision;
@@ -398,8 +468,8 @@ class Decider {
   }
 
   bool read_only(const std::string& path) {
-    const Mount* m = tree_.mount_of(path);
-    if (m && m->read_only) {
+    const Mount* m = read_only_mount(tree_, who_.view, path);
+    if (m) {
       record_path("mount", path, fmt::format("{} is on a read-only mount ({})", path, m->path), m->origin);
       return true;
     }
@@ -420,7 +490,7 @@ class Decider {
         record_path("lookup", a, fmt::format("{} does not exist", a));
         return fail(err::kNoEnt);
       }
-      if (tree_.assumed(a) && !overridden(a)) {
+      if (tree_.assumed(a) && !overridden(a) && d == tree_.find(a)) {
         std::string note = fmt::format("{} is not declared: assumed root:root drwxr-xr-x", a);
         if (std::find(decision.assumptions.begin(), decision.assumptions.end(), note) == decision.assumptions.end()) {
           decision.assumptions.push_back(note);
@@ -462,6 +532,16 @@ class Decider {
     };
     if (std::any_of(overrides_.begin(), overrides_.end(), [&](const FileNode& o) { return below(o.path); }))
       return true;
+    if (!who_.view.empty()) {
+      // Seen through the view: any known path below that the process sees.
+      for (const auto& m : who_.view) {
+        if (below(m.path)) return true;
+      }
+      for (const auto& p : tree_.paths()) {
+        if (below(p) && node(p)) return true;
+      }
+      return false;
+    }
     std::vector<std::string> all = tree_.paths();
     auto it = std::upper_bound(all.begin(), all.end(), prefix);
     return it != all.end() && below(*it);
@@ -612,7 +692,7 @@ class Decider {
         }
         // vfs_unlink / vfs_rmdir: a mount point is busy; then the file
         // system refuses to remove a directory that still has entries.
-        if (const Mount* m = tree_.mount_of(path); m && m->path == path) {
+        if (const Mount* m = mount_point(tree_, who_.view, path)) {
           record_path("mount", path,
                       fmt::format("{} is a mount point: it cannot be removed while mounted", path),
                       m->origin);
@@ -632,6 +712,7 @@ class Decider {
   const FileTree& tree_;
   const Credentials& who_;
   const std::vector<FileNode>& overrides_;
+  mutable std::deque<FileNode> scratch_;
 };
 
 }  // namespace
@@ -645,12 +726,9 @@ AccessDecision decide_access(const FileTree& tree, const Credentials& who, Opera
 
 FileNode created_node(const FileTree& tree, const Credentials& who, const std::string& path, FileType type,
                       const std::vector<FileNode>& overrides) {
-  const FileNode* parent = nullptr;
   std::string pp = parent_path(path);
-  for (const auto& o : overrides) {
-    if (o.path == pp) parent = &o;
-  }
-  if (!parent) parent = tree.find(pp);
+  std::deque<FileNode> scratch;
+  const FileNode* parent = node_in_view(tree, who.view, overrides, pp, scratch);
   FileNode n;
   n.host = tree.host();
   n.path = path;

@@ -26,7 +26,9 @@ statement
 // ---- sources -------------------------------------------------------------
 importStmt  : IMPORT format=dottedName path=STRING (AS name=ident)? SEMI ;
 includeStmt : INCLUDE path=STRING SEMI ;
-dottedName  : ident (DOT ident)* ;
+dottedName  : ident (DOT dottedPart)* ;
+// After a dot, words that are keywords elsewhere may name a format (`linux.group`).
+dottedPart  : ident | USER | GROUP | GROUPS | SERVICE | MOUNT | SOCKET | DIRECTORY ;
 
 // ---- addresses and services ----------------------------------------------
 zoneDecl  : ZONE name=ident zoneAttr* ASSIGN addrExpr SEMI ;

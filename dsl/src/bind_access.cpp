@@ -192,13 +192,15 @@ std::optional<core::Acl> Binder::acl(const std::vector<std::pair<std::string, Or
 
 void Binder::bind_access_declarations() {
   using K = AccessDecl::Kind;
+  reconcile_imported_identities();
   // Groups, then users (they name groups), then files, mounts and services.
   for (const auto& d : access_decls_) {
     if (d.kind != K::Group) continue;
     const ast::Group& g = *d.group;
     auto host = access_host(g.host, d.host, g.origin, "group");
     if (!host) continue;
-    if (group_named(*host, g.name.text)) {
+    const core::Group* existing = group_named(*host, g.name.text);
+    if (existing && existing->origin.kind == Origin::Kind::Policy) {
       diags_.error(codes::kDuplicate, g.name.origin, fmt::format("group `{}` is declared twice on this host", g.name.text));
       continue;
     }
@@ -214,6 +216,10 @@ void Binder::bind_access_declarations() {
     out.gid = uint32_t(*gid);
     for (const auto& m : g.members) out.members.push_back(m.text);
     out.origin = g.origin;
+    if (existing) {
+      agrees_with_import(out, *existing);  // an imported group: the declaration must agree
+      continue;
+    }
     policy_.groups.push_back(std::move(out));
   }
   for (const auto& d : access_decls_) {
@@ -221,7 +227,8 @@ void Binder::bind_access_declarations() {
     const ast::User& u = *d.user;
     auto host = access_host(u.host, d.host, u.origin, "user");
     if (!host) continue;
-    if (user_named(*host, u.name.text)) {
+    const core::User* existing_user = user_named(*host, u.name.text);
+    if (existing_user && existing_user->origin.kind == Origin::Kind::Policy) {
       diags_.error(codes::kDuplicate, u.name.origin, fmt::format("user `{}` is declared twice on this host", u.name.text));
       continue;
     }
@@ -260,8 +267,17 @@ void Binder::bind_access_declarations() {
     std::sort(out.supplementary_gids.begin(), out.supplementary_gids.end());
     out.supplementary_gids.erase(std::unique(out.supplementary_gids.begin(), out.supplementary_gids.end()),
                                  out.supplementary_gids.end());
+    if (existing_user) {
+      agrees_with_import(out, *existing_user);  // an imported user: the declaration must agree
+      continue;
+    }
     policy_.users.push_back(std::move(out));
   }
+  // Names the host's imports read (run-as users, socket owners) resolve
+  // against its users and groups, now complete; then what two imports say
+  // about one path or service is merged.
+  resolve_import_names();
+  reconcile_imported_contents();
   for (const auto& d : access_decls_) {
     if (d.kind == K::Mount) {
       const ast::Mount& m = *d.mount;
@@ -286,7 +302,10 @@ void Binder::bind_access_declarations() {
     }
     auto dup = std::find_if(policy_.files.begin(), policy_.files.end(),
                             [&](const core::FileNode& n) { return n.host == *host && n.path == path; });
-    if (dup != policy_.files.end()) {
+    std::optional<size_t> imported_dup;
+    if (dup != policy_.files.end() && dup->origin.kind != Origin::Kind::Policy) {
+      imported_dup = size_t(dup - policy_.files.begin());
+    } else if (dup != policy_.files.end()) {
       diags_.error(codes::kDuplicate, f.path_origin, fmt::format("`{}` is declared twice on this host", path))
           .notes.push_back({dup->origin, "first declared here"});
       continue;
@@ -349,6 +368,10 @@ void Binder::bind_access_declarations() {
     n.immutable = f.immutable;
     n.append_only = f.append_only;
     if (f.label) n.selinux_label = *f.label;
+    if (imported_dup) {
+      agrees_with_import(n, policy_.files[*imported_dup]);  // an imported node: the declaration must agree
+      continue;
+    }
     policy_.files.push_back(std::move(n));
   }
   for (const auto& d : access_decls_) {
@@ -356,7 +379,8 @@ void Binder::bind_access_declarations() {
     const ast::Service& s = *d.service;
     auto host = access_host(s.host, d.host, s.origin, "service");
     if (!host) continue;
-    if (policy_.find_service(s.name.text, *host)) {
+    std::optional<core::ServiceId> existing_service = policy_.find_service(s.name.text, *host);
+    if (existing_service && policy_.service(*existing_service).origin.kind == Origin::Kind::Policy) {
       diags_.error(codes::kDuplicate, s.name.origin, fmt::format("service `{}` is declared twice on this host", s.name.text));
       continue;
     }
@@ -453,6 +477,11 @@ void Binder::bind_access_declarations() {
       }
     }
     if (!ok) continue;
+    if (existing_service) {
+      // An imported service: the same identity, and the declaration adds accesses.
+      agrees_with_import(out, policy_.services.at(existing_service->index()));
+      continue;
+    }
     policy_.services.push_back(std::move(out));
   }
 }

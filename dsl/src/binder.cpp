@@ -74,20 +74,22 @@ Binder::Name* Binder::lookup(const ast::Ident& id) {
 }
 
 void Binder::not_yet_supported(const Origin& origin, const std::string& what) {
-  diags_.error(codes::kNotSupported, origin, fmt::format("{} are not supported yet", what))
-      .help = "file-access statements are reserved in the language; their meaning arrives with "
-              "rampart's file-access support";
+  diags_.error(codes::kNotSupported, origin, fmt::format("{} are not supported yet", what)).help =
+      "file-access statements are reserved in the language; their meaning arrives with "
+      "rampart's file-access support";
 }
 
 std::optional<uint64_t> Binder::number(const ast::Number& n, uint64_t max, const char* what) {
   uint64_t v = 0;
   if (n.text.empty() || n.text.size() > 19) {
-    diags_.error(codes::kBadNumber, n.origin, fmt::format("{} `{}` is out of range (0-{})", what, n.text, max));
+    diags_.error(codes::kBadNumber, n.origin,
+                 fmt::format("{} `{}` is out of range (0-{})", what, n.text, max));
     return std::nullopt;
   }
   for (char c : n.text) v = v * 10 + uint64_t(c - '0');
   if (v > max) {
-    diags_.error(codes::kBadNumber, n.origin, fmt::format("{} `{}` is out of range (0-{})", what, n.text, max));
+    diags_.error(codes::kBadNumber, n.origin,
+                 fmt::format("{} `{}` is out of range (0-{})", what, n.text, max));
     return std::nullopt;
   }
   return v;
@@ -104,7 +106,8 @@ std::optional<core::PortSet> Binder::ports(const std::vector<ast::PortRange>& ra
       continue;
     }
     if (*hi < *lo) {
-      diags_.error(codes::kBadPort, r.origin, fmt::format("port range `{}-{}` ends before it starts", *lo, *hi));
+      diags_.error(codes::kBadPort, r.origin,
+                   fmt::format("port range `{}-{}` ends before it starts", *lo, *hi));
       ok = false;
       continue;
     }
@@ -138,7 +141,8 @@ std::optional<core::AddressSet> Binder::resolve_zone(Name& entry, const std::str
     return std::nullopt;
   }
   if (z.untrusted && z.trusted) {
-    diags_.error(codes::kBadRule, z.origin, fmt::format("zone `{}` cannot be both trusted and untrusted", name));
+    diags_.error(codes::kBadRule, z.origin,
+                 fmt::format("zone `{}` cannot be both trusted and untrusted", name));
   }
   core::Zone zone;
   zone.name = name;
@@ -196,7 +200,8 @@ std::optional<core::AddressSet> Binder::address_atom(const ast::AddrAtom& a, Add
       return policy_.hosts.at(obj->second.index).addresses();
     }
     diags_.error(codes::kWrongKind, ref.origin,
-                 fmt::format("`{}` is a {}, not a set of addresses", ref.text, core::object_kind_name(obj->second.kind)));
+                 fmt::format("`{}` is a {}, not a set of addresses", ref.text,
+                             core::object_kind_name(obj->second.kind)));
     return std::nullopt;
   }
   Name* entry = lookup(ref.name);
@@ -222,8 +227,9 @@ std::optional<core::AddressSet> Binder::address_atom(const ast::AddrAtom& a, Add
       return set;
     }
     default:
-      diags_.error(codes::kWrongKind, ref.origin,
-                   fmt::format("`{}` is a {}, not a set of addresses", ref.name.text, kind_name(entry->kind)));
+      diags_.error(
+          codes::kWrongKind, ref.origin,
+          fmt::format("`{}` is a {}, not a set of addresses", ref.name.text, kind_name(entry->kind)));
       return std::nullopt;
   }
 }
@@ -387,7 +393,8 @@ std::optional<core::ServiceSet> Binder::services(const ast::ServiceList& l) {
 std::vector<core::Host> Binder::take_unnamed_hosts(core::ImportResult& result) {
   std::vector<core::Host> out;
   auto& hosts = result.fragment.hosts;
-  if (std::none_of(hosts.begin(), hosts.end(), [](const core::Host& h) { return h.name.empty(); })) return out;
+  if (std::none_of(hosts.begin(), hosts.end(), [](const core::Host& h) { return h.name.empty(); }))
+    return out;
   std::vector<core::HostId> remap;
   std::vector<core::Host> kept;
   for (auto& h : hosts) {
@@ -434,7 +441,9 @@ void Binder::run_import(const ast::Import& imp, core::HostId host) {
     if (resolver_) {
       for (const auto& f : resolver_->formats()) known += (known.empty() ? "" : ", ") + f;
     }
-    diags_.error(codes::kUnknownFormat, imp.format_origin, fmt::format("unknown import format `{}`", imp.format))
+    diags_
+        .error(codes::kUnknownFormat, imp.format_origin,
+               fmt::format("unknown import format `{}`", imp.format))
         .help = known.empty() ? "no importers are available" : "known formats: " + known;
     return;
   }
@@ -451,12 +460,14 @@ void Binder::run_import(const ast::Import& imp, core::HostId host) {
   } catch (const core::InternalError&) {
     throw;
   } catch (const std::exception& e) {
-    diags_.error(codes::kImportFailed, imp.origin, fmt::format("import of `{}` failed: {}", imp.path, e.what()));
+    diags_.error(codes::kImportFailed, imp.origin,
+                 fmt::format("import of `{}` failed: {}", imp.path, e.what()));
     return;
   }
   diags_.append(result.diagnostics);
   const size_t result_mounts = result.fragment.mounts.size();
   if (result.diagnostics.has_errors()) return;
+  // The importing host's own part (interfaces, listeners) is not a new host.
   std::vector<core::Host> here = take_unnamed_hosts(result);
   core::MergeOffsets off = core::merge(policy_, std::move(result.fragment));
   policy_.source_files.push_back(req.display_path);
@@ -466,8 +477,10 @@ void Binder::run_import(const ast::Import& imp, core::HostId host) {
   auto adopt = [&](auto& items, uint32_t first) {
     for (size_t i = first; i < items.size(); ++i) {
       if (items[i].host.valid()) continue;
-      if (host.valid()) items[i].host = host;
-      else orphans = true;
+      if (host.valid())
+        items[i].host = host;
+      else
+        orphans = true;
     }
   };
   adopt(policy_.users, off.users);
@@ -477,29 +490,16 @@ void Binder::run_import(const ast::Import& imp, core::HostId host) {
   adopt(policy_.mounts, uint32_t(policy_.mounts.size() - result_mounts));
   adopt(policy_.selinux, off.selinux);
   // A fragment host without a name stands for the host block the import
-  // sits in (a netstat or IIS export): its interfaces and listeners join it.
-  for (auto& h : here) {
-    if (!host.valid()) {
-      orphans = true;
-      continue;
-    }
-    core::Host& target = policy_.hosts.at(host.index());
-    for (auto& i : h.interfaces) target.interfaces.push_back(std::move(i));
-    for (auto& l : h.listeners) {
-      if (l.service.valid()) l.service = core::ServiceId(l.service.value + off.services);
-      if (l.bind.kind == core::Bind::Kind::Address && !l.bind.address.is_loopback() &&
-          !target.addresses().contains(l.bind.address)) {
-        diags_.warning(codes::kBadListener, l.origin.known() ? l.origin : imp.origin,
-                       fmt::format("host `{}` has no address {}: the imported listener {} accepts nothing from "
-                                   "the network",
-                                   target.name, l.bind.address.to_string(), l.to_string()));
-      }
-      target.listeners.push_back(std::move(l));
-    }
-  }
+  // sits in (an ss, netstat or IIS export): its interfaces and listeners
+  // join it once every name is bound (resolve_import_names).
+  if (host.valid())
+    keep_host_part(result, host, off, std::move(here), imp.origin);
+  else if (!here.empty() || !result.names.empty())
+    orphans = true;
   if (orphans) {
-    diags_.error(codes::kImportFailed, imp.origin,
-                 fmt::format("`{}` describes the contents of one host: import it inside a host block", imp.format));
+    diags_.error(
+        codes::kImportFailed, imp.origin,
+        fmt::format("`{}` describes the contents of one host: import it inside a host block", imp.format));
   }
   if (!imp.name) return;
   failed_imports_.erase(imp.name->text);
@@ -537,7 +537,8 @@ std::optional<core::Rule> Binder::rule(const ast::Rule& r, core::Combining combi
   } else if (r.action == "bypass") {
     out.action = core::Action::Bypass;
     if (combining != core::Combining::BlockOverridesAllow) {
-      diags_.error(codes::kBadRule, r.action_origin, "`bypass` rules exist only in block-overrides-allow firewalls");
+      diags_.error(codes::kBadRule, r.action_origin,
+                   "`bypass` rules exist only in block-overrides-allow firewalls");
       ok = false;
     }
   } else {
@@ -550,7 +551,8 @@ std::optional<core::Rule> Binder::rule(const ast::Rule& r, core::Combining combi
   }
   if (combining == core::Combining::PriorityDenyWins) {
     if (!r.priority) {
-      diags_.error(codes::kBadRule, r.action_origin, "a rule of a priority-order firewall needs `priority N`");
+      diags_.error(codes::kBadRule, r.action_origin,
+                   "a rule of a priority-order firewall needs `priority N`");
       ok = false;
     } else if (auto p = number(*r.priority, 0xffffffffu, "priority")) {
       out.priority = int64_t(*p);
@@ -565,7 +567,10 @@ std::optional<core::Rule> Binder::rule(const ast::Rule& r, core::Combining combi
   core::ServiceSet svc = core::ServiceSet::any();
   if (r.services) {
     auto s = services(*r.services);
-    if (s) svc = *s; else ok = false;
+    if (s)
+      svc = *s;
+    else
+      ok = false;
   }
   // Port refinements from `from X port P` / `to Y port P` / `port P`.
   auto refine = [&](const std::vector<ast::PortRange>& ranges, const Origin& where, bool source) {
@@ -575,7 +580,8 @@ std::optional<core::Rule> Binder::rule(const ast::Rule& r, core::Combining combi
       return;
     }
     if (!r.services) {
-      diags_.error(codes::kBadPort, where, "a port needs a protocol: write `tcp`, `udp` or `sctp` after the action");
+      diags_.error(codes::kBadPort, where,
+                   "a port needs a protocol: write `tcp`, `udp` or `sctp` after the action");
       ok = false;
       return;
     }
@@ -592,8 +598,9 @@ std::optional<core::Rule> Binder::rule(const ast::Rule& r, core::Combining combi
       }
       core::PortSet& target = source ? c.src_ports : c.dst_ports;
       if (!target.is_all()) {
-        diags_.error(codes::kBadPort, where, fmt::format("the {} port of `{}` is given twice",
-                                                         source ? "source" : "destination", c.to_string()));
+        diags_.error(codes::kBadPort, where,
+                     fmt::format("the {} port of `{}` is given twice", source ? "source" : "destination",
+                                 c.to_string()));
         ok = false;
         return;
       }
@@ -601,11 +608,17 @@ std::optional<core::Rule> Binder::rule(const ast::Rule& r, core::Combining combi
     }
   };
   if (r.from) {
-    if (auto a = addresses(r.from->addresses)) out.match.src = core::AddressMatch::of(*a); else ok = false;
+    if (auto a = addresses(r.from->addresses))
+      out.match.src = core::AddressMatch::of(*a);
+    else
+      ok = false;
     if (r.from->has_ports) refine(r.from->ports, r.from->origin, true);
   }
   if (r.to) {
-    if (auto a = addresses(r.to->addresses)) out.match.dst = core::AddressMatch::of(*a); else ok = false;
+    if (auto a = addresses(r.to->addresses))
+      out.match.dst = core::AddressMatch::of(*a);
+    else
+      ok = false;
     if (r.to->has_ports) refine(r.to->ports, r.to->origin, false);
   }
   if (r.has_dst_ports) refine(r.dst_ports, r.origin, false);
@@ -632,7 +645,8 @@ std::optional<core::Rule> Binder::rule(const ast::Rule& r, core::Combining combi
           ok = false;
           break;
         }
-        auto& m = o.kind == ast::RuleOption::Kind::InInterface ? out.match.in_interface : out.match.out_interface;
+        auto& m =
+            o.kind == ast::RuleOption::Kind::InInterface ? out.match.in_interface : out.match.out_interface;
         m.names.push_back(o.text);
         break;
       }
@@ -669,14 +683,18 @@ void Binder::bind_firewall(const ast::Firewall& fw, Name& entry) {
     if (o.keyword == "priority-order") c = core::Combining::PriorityDenyWins;
     if (c) {
       if (combining_at) {
-        diags_.error(codes::kBadCombining, o.origin, fmt::format("firewall `{}` names two combining semantics", fw.name.text))
+        diags_
+            .error(codes::kBadCombining, o.origin,
+                   fmt::format("firewall `{}` names two combining semantics", fw.name.text))
             .notes.push_back({*combining_at, "first named here"});
       }
       combining_at = o.origin;
       rs.combining = *c;
     } else if (o.keyword == "default") {
       if (default_at) {
-        diags_.error(codes::kBadCombining, o.origin, fmt::format("firewall `{}` has two defaults", fw.name.text))
+        diags_
+            .error(codes::kBadCombining, o.origin,
+                   fmt::format("firewall `{}` has two defaults", fw.name.text))
             .notes.push_back({*default_at, "first given here"});
       }
       default_at = o.origin;
@@ -730,8 +748,9 @@ std::optional<core::FilterId> Binder::filter_ref(const ast::ObjectRef& ref) {
       return std::nullopt;
     }
     if (obj->second.kind != core::ObjectKind::Filter) {
-      diags_.error(codes::kWrongKind, ref.origin,
-                   fmt::format("`{}` is a {}, not a filter", ref.text, core::object_kind_name(obj->second.kind)));
+      diags_.error(
+          codes::kWrongKind, ref.origin,
+          fmt::format("`{}` is a {}, not a filter", ref.text, core::object_kind_name(obj->second.kind)));
       return std::nullopt;
     }
     return core::FilterId(obj->second.index);
@@ -740,7 +759,8 @@ std::optional<core::FilterId> Binder::filter_ref(const ast::ObjectRef& ref) {
   if (!entry) return std::nullopt;
   if (entry->kind == NameKind::Import) {
     diags_.error(codes::kWrongKind, ref.origin,
-                 fmt::format("`{}` is an import; name one of its objects, e.g. `{}[\"id\"]`", ref.name.text, ref.name.text));
+                 fmt::format("`{}` is an import; name one of its objects, e.g. `{}[\"id\"]`", ref.name.text,
+                             ref.name.text));
     return std::nullopt;
   }
   if (entry->kind != NameKind::Firewall) {
@@ -759,7 +779,8 @@ void Binder::bind_host_addresses(const ast::Host& h, core::Host& host) {
     auto slash = a.text.find('/');
     auto addr = core::Address::parse(a.text.substr(0, slash));
     if (!addr) {
-      diags_.error(codes::kBadAddress, a.origin, fmt::format("`{}` is not an IP address", a.text.substr(0, slash)));
+      diags_.error(codes::kBadAddress, a.origin,
+                   fmt::format("`{}` is not an IP address", a.text.substr(0, slash)));
       return std::nullopt;
     }
     unsigned width = core::family_bits(addr->family);
@@ -767,7 +788,8 @@ void Binder::bind_host_addresses(const ast::Host& h, core::Host& host) {
     if (slash != std::string::npos) {
       auto digits = a.text.substr(slash + 1);
       if (digits.empty() || digits.size() > 3 || std::stoul(digits) > width) {
-        diags_.error(codes::kBadAddress, a.origin, fmt::format("`/{}` is not a prefix length for {}", digits, addr->to_string()));
+        diags_.error(codes::kBadAddress, a.origin,
+                     fmt::format("`/{}` is not a prefix length for {}", digits, addr->to_string()));
         return std::nullopt;
       }
       prefix = unsigned(std::stoul(digits));
@@ -779,7 +801,9 @@ void Binder::bind_host_addresses(const ast::Host& h, core::Host& host) {
   auto check_unique = [&](const core::InterfaceAddress& ia, const Origin& o) {
     auto [it, inserted] = seen.emplace(ia.address, o);
     if (!inserted) {
-      diags_.error(codes::kDuplicate, o, fmt::format("address {} is given twice on host `{}`", ia.address.to_string(), h.name.text))
+      diags_
+          .error(codes::kDuplicate, o,
+                 fmt::format("address {} is given twice on host `{}`", ia.address.to_string(), h.name.text))
           .notes.push_back({it->second, "first given here"});
     }
   };
@@ -787,8 +811,10 @@ void Binder::bind_host_addresses(const ast::Host& h, core::Host& host) {
     if (item.kind == ast::HostItem::Kind::Interface) {
       auto [it, inserted] = interface_names.emplace(item.interface_name.text, item.origin);
       if (!inserted) {
-        diags_.error(codes::kDuplicate, item.interface_name.origin,
-                     fmt::format("interface `{}` is declared twice on host `{}`", item.interface_name.text, h.name.text))
+        diags_
+            .error(codes::kDuplicate, item.interface_name.origin,
+                   fmt::format("interface `{}` is declared twice on host `{}`", item.interface_name.text,
+                               h.name.text))
             .notes.push_back({it->second, "first declared here"});
         continue;
       }
@@ -821,8 +847,7 @@ void Binder::bind_host(const ast::Host& h) {
     using K = ast::HostItem::Kind;
     switch (item.kind) {
       case K::Interface:
-      case K::Address:
-        break;  // bound up front: zones and questions may name the host
+      case K::Address: break;  // bound up front: zones and questions may name the host
       case K::Inbound:
       case K::Outbound: {
         std::vector<core::Layer> layers;
@@ -861,7 +886,8 @@ void Binder::bind_host(const ast::Host& h) {
         if (item.bind && *item.bind != "*" && *item.bind != "any") {
           auto a = core::Address::parse(*item.bind);
           if (!a) {
-            diags_.error(codes::kBadAddress, item.bind_origin, fmt::format("`{}` is not an IP address", *item.bind));
+            diags_.error(codes::kBadAddress, item.bind_origin,
+                         fmt::format("`{}` is not an IP address", *item.bind));
             ok = false;
           } else if (a->bits == 0) {
             bind.kind = a->family == core::Family::V4 ? core::Bind::Kind::AnyV4 : core::Bind::Kind::AnyV6;
@@ -882,7 +908,8 @@ void Binder::bind_host(const ast::Host& h) {
           uint8_t proto = single ? m.protocols.intervals()[0].lo : 0;
           if (!single || !core::has_ports(proto) || m.dst_ports.is_all()) {
             diags_.error(codes::kBadListener, item.listen_service.origin,
-                         fmt::format("a listener needs one protocol with ports, like `tcp/80`; got `{}`", m.to_string()));
+                         fmt::format("a listener needs one protocol with ports, like `tcp/80`; got `{}`",
+                                     m.to_string()));
             ok = false;
             continue;
           }
@@ -923,8 +950,7 @@ void Binder::bind_host(const ast::Host& h) {
       case K::User:
       case K::Group:
       case K::File:
-      case K::Mount:
-        break;  // bound with the other file-access declarations, before hosts
+      case K::Mount: break;  // bound with the other file-access declarations, before hosts
     }
   }
 }
@@ -949,8 +975,9 @@ std::optional<core::Question> Binder::question(const ast::Question& q, bool is_q
       if (q.kind == K::OnlyReach) n.claim = core::NetworkClaim::OnlyReach;
       if (q.kind == K::AllReach) n.claim = core::NetworkClaim::AllReach;
       if (is_query && q.kind != K::Reach) {
-        diags_.error(codes::kBadQuestion, q.origin, "a query asks `reach SRC -> HOST SERVICE` or `who can OP PATH`; "
-                                                   "use `assert` for claims");
+        diags_.error(codes::kBadQuestion, q.origin,
+                     "a query asks `reach SRC -> HOST SERVICE` or `who can OP PATH`; "
+                     "use `assert` for claims");
         return std::nullopt;
       }
       AddressInfo src_info;
@@ -964,7 +991,10 @@ std::optional<core::Question> Binder::question(const ast::Question& q, bool is_q
       if (src) n.source.addresses = *src;
       n.source.untrusted = src_info.untrusted;
       if (q.source->has_ports) {
-        if (auto ps = ports(q.source->ports)) n.source.client_ports = *ps; else ok = false;
+        if (auto ps = ports(q.source->ports))
+          n.source.client_ports = *ps;
+        else
+          ok = false;
       } else if (src_info.zones.size() == 1) {
         n.source.client_ports = src_info.zones[0]->client_ports;
       }
@@ -1001,13 +1031,15 @@ std::optional<core::Question> Binder::question(const ast::Question& q, bool is_q
         n.that_can_operation = core::operation_by_name(*q.that_can_operation);
         n.that_can_path = *q.that_can_path;
         if (n.that_can_path.empty() || n.that_can_path[0] != '/') {
-          diags_.error(codes::kBadPath, q.origin, fmt::format("`{}` is not an absolute path", n.that_can_path));
+          diags_.error(codes::kBadPath, q.origin,
+                       fmt::format("`{}` is not an absolute path", n.that_can_path));
           ok = false;
         } else if (n.that_can_path.find_first_of("*?") == std::string::npos) {
           n.that_can_path = core::normalise_path(n.that_can_path);
         }
         if (n.destination.kind != core::Destination::Kind::Host) {
-          diags_.error(codes::kBadQuestion, q.origin, "`that can` asks about the listeners of a host: the target must be a host");
+          diags_.error(codes::kBadQuestion, q.origin,
+                       "`that can` asks about the listeners of a host: the target must be a host");
           ok = false;
         }
       }
@@ -1019,8 +1051,7 @@ std::optional<core::Question> Binder::question(const ast::Question& q, bool is_q
     case K::NotCan:
     case K::OnlyCan:
     case K::WhoCan:
-    case K::NoConflicts:
-      return access_question(q, is_query);
+    case K::NoConflicts: return access_question(q, is_query);
   }
   return std::nullopt;
 }
@@ -1061,8 +1092,7 @@ void Binder::declare_statements(const ast::SourceFile& file) {
       case K::Import:
         if (st.import->name) declare(st.import->name->text, Name{NameKind::Import, st.import->name->origin});
         break;
-      default:
-        break;
+      default: break;
     }
   }
 }
@@ -1084,7 +1114,8 @@ std::optional<core::Policy> Binder::bind(std::vector<std::pair<std::string, cons
           continue;
         }
         for (const auto& item : st.host->items) {
-          if (item.kind == ast::HostItem::Kind::Import) run_import(*item.import, core::HostId(it->second.index));
+          if (item.kind == ast::HostItem::Kind::Import)
+            run_import(*item.import, core::HostId(it->second.index));
         }
       }
     }
@@ -1104,11 +1135,11 @@ std::optional<core::Policy> Binder::bind(std::vector<std::pair<std::string, cons
         }
         case K::Firewall: {
           Name& n = names_.at(st.firewall->name.text);
-          if (n.kind == NameKind::Firewall && n.origin == st.firewall->name.origin) bind_firewall(*st.firewall, n);
+          if (n.kind == NameKind::Firewall && n.origin == st.firewall->name.origin)
+            bind_firewall(*st.firewall, n);
           break;
         }
-        default:
-          break;
+        default: break;
       }
     }
   }
@@ -1118,22 +1149,36 @@ std::optional<core::Policy> Binder::bind(std::vector<std::pair<std::string, cons
     for (const auto& st : file->statements) {
       using AK = AccessDecl::Kind;
       switch (st.kind) {
-        case K::Service: access_decls_.push_back(AccessDecl{AK::Service, {}, nullptr, nullptr, nullptr, nullptr, st.service.get()}); break;
+        case K::Service:
+          access_decls_.push_back(
+              AccessDecl{AK::Service, {}, nullptr, nullptr, nullptr, nullptr, st.service.get()});
+          break;
         case K::User: access_decls_.push_back(AccessDecl{AK::User, {}, nullptr, st.user.get()}); break;
         case K::Group: access_decls_.push_back(AccessDecl{AK::Group, {}, st.group.get()}); break;
-        case K::File: access_decls_.push_back(AccessDecl{AK::File, {}, nullptr, nullptr, st.file.get()}); break;
-        case K::Mount: access_decls_.push_back(AccessDecl{AK::Mount, {}, nullptr, nullptr, nullptr, st.mount.get()}); break;
+        case K::File:
+          access_decls_.push_back(AccessDecl{AK::File, {}, nullptr, nullptr, st.file.get()});
+          break;
+        case K::Mount:
+          access_decls_.push_back(AccessDecl{AK::Mount, {}, nullptr, nullptr, nullptr, st.mount.get()});
+          break;
         case K::Host: {
           auto it = names_.find(st.host->name.text);
-          if (it == names_.end() || it->second.kind != NameKind::Host || it->second.origin != st.host->name.origin) break;
+          if (it == names_.end() || it->second.kind != NameKind::Host ||
+              it->second.origin != st.host->name.origin)
+            break;
           core::HostId h(it->second.index);
           for (const auto& item : st.host->items) {
             using HK = ast::HostItem::Kind;
-            if (item.kind == HK::Service) access_decls_.push_back(AccessDecl{AK::Service, h, nullptr, nullptr, nullptr, nullptr, item.service.get()});
-            if (item.kind == HK::User) access_decls_.push_back(AccessDecl{AK::User, h, nullptr, item.user.get()});
+            if (item.kind == HK::Service)
+              access_decls_.push_back(
+                  AccessDecl{AK::Service, h, nullptr, nullptr, nullptr, nullptr, item.service.get()});
+            if (item.kind == HK::User)
+              access_decls_.push_back(AccessDecl{AK::User, h, nullptr, item.user.get()});
             if (item.kind == HK::Group) access_decls_.push_back(AccessDecl{AK::Group, h, item.group.get()});
-            if (item.kind == HK::File) access_decls_.push_back(AccessDecl{AK::File, h, nullptr, nullptr, item.file.get()});
-            if (item.kind == HK::Mount) access_decls_.push_back(AccessDecl{AK::Mount, h, nullptr, nullptr, nullptr, item.mount.get()});
+            if (item.kind == HK::File)
+              access_decls_.push_back(AccessDecl{AK::File, h, nullptr, nullptr, item.file.get()});
+            if (item.kind == HK::Mount)
+              access_decls_.push_back(AccessDecl{AK::Mount, h, nullptr, nullptr, nullptr, item.mount.get()});
           }
           break;
         }
@@ -1142,6 +1187,7 @@ std::optional<core::Policy> Binder::bind(std::vector<std::pair<std::string, cons
     }
   }
   bind_access_declarations();
+  attach_imported_network();
   for (const auto& [path, file] : files_) {
     for (const auto& st : file->statements) {
       if (st.kind != K::Host) continue;
@@ -1275,7 +1321,8 @@ std::optional<Binder::BoundPacket> Binder::bind_packet(const core::Policy& polic
       src_first ? out.destination : out.source_host, first_ok ? &first_addr : nullptr, !first_ok);
   if (!ok) return std::nullopt;
   if (src.family != dst.family) {
-    diags_.error(codes::kMixedFamilies, p.origin, "the two ends of a packet must be of the same address family");
+    diags_.error(codes::kMixedFamilies, p.origin,
+                 "the two ends of a packet must be of the same address family");
     return std::nullopt;
   }
   out.packet.family = src.family;

@@ -101,8 +101,8 @@ class Binder {
                                           const core::Origin& where, const char* what);
   const core::Group* group_named(core::HostId host, const std::string& name) const;
   const core::User* user_named(core::HostId host, const std::string& name) const;
-  std::optional<core::Acl> acl(const std::vector<std::pair<std::string, core::Origin>>& entries, core::HostId host,
-                               uint16_t& mode, bool is_default);
+  std::optional<core::Acl> acl(const std::vector<std::pair<std::string, core::Origin>>& entries,
+                               core::HostId host, uint16_t& mode, bool is_default);
   std::optional<core::Subject> subject(const ast::Subject& s, std::optional<core::HostId>& host);
   std::optional<core::Question> access_question(const ast::Question& q, bool is_query);
   std::vector<AccessDecl> access_decls_;
@@ -112,6 +112,30 @@ class Binder {
   void check_selinux_setting(core::HostId host, const ast::HostItem& item);
   void check_selinux();
   std::optional<core::Subject> domain_subject(const ast::Subject& s, std::optional<core::HostId>& host);
+  // What host-level imports leave for later (bind_imports.cpp): names to
+  // resolve once the host's users and groups are bound, and the importing
+  // host's own interfaces and listeners.
+  struct PendingImport {
+    core::HostId host;
+    std::vector<core::NameRef> names;  // indices into policy_ already
+    std::vector<core::Interface> interfaces;
+    std::vector<core::Listener> listeners;  // service ids into policy_ already
+  };
+  std::vector<PendingImport> pending_imports_;
+  void keep_host_part(core::ImportResult& result, core::HostId host, const core::MergeOffsets& off,
+                      std::vector<core::Host> own, const core::Origin& import_origin);
+  void resolve_import_names();
+  void reconcile_imported_identities();
+  void reconcile_imported_contents();
+  void attach_imported_network();
+  // Declared facts that an import already gave: true when they agree (the
+  // declaration adds nothing), false after reporting RP2304 when they do not.
+  bool agrees_with_import(const core::Group& declared, const core::Group& imported);
+  bool agrees_with_import(const core::User& declared, const core::User& imported);
+  bool agrees_with_import(const core::FileNode& declared, const core::FileNode& imported);
+  bool agrees_with_import(const core::Service& declared, core::Service& imported);
+  void disagree(const core::Origin& here, const core::Origin& there, const std::string& what,
+                const std::string& here_text, const std::string& there_text);
 
   const core::ImportResolver* resolver_;
   core::Diagnostics& diags_;

@@ -45,6 +45,7 @@ inline constexpr const char* kBadInterface = "RP2205";
 inline constexpr const char* kUnknownFormat = "RP2301";
 inline constexpr const char* kUnknownObject = "RP2302";
 inline constexpr const char* kImportFailed = "RP2303";
+inline constexpr const char* kImportDisagrees = "RP2304";
 
 // Questions
 inline constexpr const char* kBadQuestion = "RP2401";

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 namespace rampart::solver {
 
@@ -17,10 +18,21 @@ constexpr uint16_t kSticky = 01000;
 
 // Whether a directory has an entry in the model (declared, assumed, or an
 // override), as core's evaluator decides it.
-bool has_entries(const core::FileTree& tree, const std::vector<FileNode>& overrides, const std::string& dir) {
+template <typename Encoder>
+bool has_entries(const core::FileTree& tree, const std::vector<FileNode>& overrides, const std::string& dir,
+                 const std::vector<core::Mount>& view, const Encoder& enc) {
   std::string prefix = dir == "/" ? "/" : dir + "/";
   auto below = [&](const std::string& p) { return p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0; };
   if (std::any_of(overrides.begin(), overrides.end(), [&](const FileNode& o) { return below(o.path); })) return true;
+  if (!view.empty()) {
+    for (const auto& m : view) {
+      if (below(m.path)) return true;
+    }
+    for (const auto& p : tree.paths()) {
+      if (below(p) && enc.visible(p, overrides)) return true;
+    }
+    return false;
+  }
   std::vector<std::string> all = tree.paths();
   auto it = std::upper_bound(all.begin(), all.end(), prefix);
   return it != all.end() && below(*it);
@@ -50,7 +62,7 @@ AccessEncoder::AccessEncoder(z3::context& ctx, const core::FileTree& tree,
   bits_ = std::max(bits_, 1u);
   subject_ = ctx.bv_const(fmt::format("subject!{}", bits_).c_str(), bits_);
   if (selinux && selinux->mode() != core::selinux::Mode::Disabled && !subjects.empty()) {
-    view_ = selinux;
+    selinux_view_ = selinux;
     selinux_ = std::make_unique<SelinuxEncoder>(ctx, *selinux, tree);
     // Each subject's context (HostView::context_of), as an ite over subjects.
     std::vector<SelinuxEncoder::Sym> syms;
@@ -158,15 +170,45 @@ z3::expr AccessEncoder::inode_permission(const FileNode& n, uint8_t want) {
 }
 
 const FileNode* AccessEncoder::node(const std::string& path, const std::vector<FileNode>& overrides) const {
-  for (const auto& o : overrides) {
-    if (o.path == path) return &o;
-  }
-  return tree_.find(path);
+  return core::node_in_view(tree_, *view_, overrides, path, scratch_);
 }
 
 bool AccessEncoder::read_only(const std::string& path) const {
-  const core::Mount* m = tree_.mount_of(path);
-  return m && m->read_only;
+  return core::read_only_mount(tree_, *view_, path) != nullptr;
+}
+
+namespace {
+// Subjects with the same own mounts see the same tree.
+std::string view_key(const std::vector<core::Mount>& view) {
+  std::string k;
+  for (const auto& m : view) {
+    k += fmt::format("{}|{}|", m.path, m.read_only);
+    if (m.cover) k += fmt::format("{}:{}:{}:{}", int(m.cover->type), m.cover->uid, m.cover->gid, m.cover->mode);
+    k += '\n';
+  }
+  return k;
+}
+}  // namespace
+
+// DAC alone, for the symbolic subject, in the view of the tree it has.
+z3::expr AccessEncoder::dac(core::Operation op, const std::string& path, const std::vector<FileNode>& overrides) {
+  std::map<std::string, std::vector<size_t>> views;
+  for (size_t i = 0; i < subjects_.size(); ++i) views[view_key(subjects_[i].credentials.view)].push_back(i);
+  if (views.size() <= 1) {
+    view_ = subjects_.empty() ? &no_view_ : &subjects_[0].credentials.view;
+    return allowed_in_view(op, path, overrides);
+  }
+  // A service with its own mounts sees its own tree: one encoding per view,
+  // each for the subjects that have it.
+  z3::expr_vector terms(ctx_);
+  for (const auto& [key, members] : views) {
+    view_ = &subjects_[members.front()].credentials.view;
+    z3::expr_vector who(ctx_);
+    for (size_t i : members) who.push_back(is_subject(i));
+    terms.push_back(z3::mk_or(who) && allowed_in_view(op, path, overrides));
+  }
+  view_ = &no_view_;
+  return z3::mk_or(terms);
 }
 
 z3::expr AccessEncoder::walk(const std::string& path, const std::vector<FileNode>& overrides, bool& exists) {
@@ -213,8 +255,8 @@ AccessEncoder::Decision AccessEncoder::decide(core::Operation op, const std::str
   return Decision{d && known && s.granted, d && !known};
 }
 
-z3::expr AccessEncoder::dac(core::Operation op, const std::string& path,
-                            const std::vector<FileNode>& overrides) {
+z3::expr AccessEncoder::allowed_in_view(core::Operation op, const std::string& path,
+                                       const std::vector<FileNode>& overrides) {
   using core::Operation;
   if (path == "/" && (op == Operation::Create || op == Operation::Delete)) return ctx_.bool_val(false);
   const FileNode* target = node(path, overrides);
@@ -259,8 +301,9 @@ z3::expr AccessEncoder::dac(core::Operation op, const std::string& path,
       // busy and a directory with entries cannot go, whoever asks.
       std::string parent = core::parent_path(path);
       if (read_only(parent) || !target) return ctx_.bool_val(false);
-      if (const core::Mount* m = tree_.mount_of(path); m && m->path == path) return ctx_.bool_val(false);
-      if (target->type == FileType::Directory && has_entries(tree_, overrides, path)) return ctx_.bool_val(false);
+      if (core::mount_point(tree_, *view_, path)) return ctx_.bool_val(false);
+      if (target->type == FileType::Directory && has_entries(tree_, overrides, path, *view_, *this))
+        return ctx_.bool_val(false);
       const FileNode& dir = *node(parent, overrides);
       z3::expr ok = walked && inode_permission(dir, kWrite | kExec);
       if (dir.append_only || target->append_only || target->immutable) return ctx_.bool_val(false);

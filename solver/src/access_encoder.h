@@ -7,6 +7,7 @@
 
 #include <z3++.h>
 
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,10 @@ class AccessEncoder {
   };
   Decision decide(core::Operation op, const std::string& path,
                   const std::vector<core::FileNode>& overrides = {});
+  // Whether the subjects of the view being encoded see a node at `path`.
+  bool visible(const std::string& path, const std::vector<core::FileNode>& overrides) const {
+    return node(path, overrides) != nullptr;
+  }
 
  private:
   z3::expr dac(core::Operation op, const std::string& path, const std::vector<core::FileNode>& overrides);
@@ -60,6 +65,7 @@ class AccessEncoder {
   z3::expr inode_permission(const core::FileNode& n, uint8_t want);
   z3::expr walk(const std::string& path, const std::vector<core::FileNode>& overrides, bool& exists);
   z3::expr open_existing(const core::FileNode& n, uint8_t want, bool append, bool exec);
+  z3::expr allowed_in_view(core::Operation op, const std::string& path, const std::vector<core::FileNode>& overrides);
   const core::FileNode* node(const std::string& path, const std::vector<core::FileNode>& overrides) const;
   bool read_only(const std::string& path) const;
   // ite over subjects of a per-subject Boolean.
@@ -71,11 +77,14 @@ class AccessEncoder {
   const std::vector<AccessSubject>& subjects_;
   unsigned bits_;
   z3::expr subject_;
-  const core::selinux::HostView* view_ = nullptr;
+  const core::selinux::HostView* selinux_view_ = nullptr;
   std::unique_ptr<SelinuxEncoder> selinux_;
   std::optional<SelinuxEncoder::Sym> source_;  // the symbolic subject's SELinux context
   std::optional<z3::expr> known_;              // its context is known
   std::optional<z3::expr> caps_known_;         // known, or it holds no capability
+  const std::vector<core::Mount> no_view_;
+  const std::vector<core::Mount>* view_ = &no_view_;
+  mutable std::deque<core::FileNode> scratch_;
 };
 
 }  // namespace rampart::solver

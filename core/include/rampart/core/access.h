@@ -72,6 +72,12 @@ struct FileNode {
   bool append_only = false;
   std::string selinux_label;  // empty when not known
   Origin origin;
+  // What an importer could not see, for the binder to complete from another
+  // import of the same path: a getfacl listing has no file types, find and
+  // stat listings have no ACLs. A node still unknown after binding keeps the
+  // defaults above (a regular file; no extended ACL).
+  bool type_known = true;
+  bool acl_known = true;
 };
 
 struct Mount {
@@ -79,6 +85,11 @@ struct Mount {
   std::string path;
   bool read_only = false;
   Origin origin;
+  // Only in a service's own view (Service::view): the node the service sees
+  // at `path` instead of the host's, with nothing below it except what
+  // other view mounts expose again (systemd's InaccessiblePaths=, PrivateTmp=,
+  // a container's root).
+  std::optional<FileNode> cover = std::nullopt;
 };
 
 // Linux capability numbers (linux/capability.h).
@@ -166,6 +177,10 @@ struct Service {
   std::string domain;   // SELinux process domain, when known
   std::string program;  // executable path, when known
   std::vector<DeclaredAccess> accesses;
+  // The service's own mount namespace, on top of the host's mounts (systemd
+  // ProtectSystem=, ReadOnlyPaths=, ReadWritePaths=, InaccessiblePaths=; a
+  // container's volumes): docs/semantics/linux-dac.md#service-views.
+  std::vector<Mount> view;
   Origin origin;
 };
 

@@ -6,6 +6,7 @@
 // witnesses are replayed through it and the system tests compare it with the
 // real kernel. docs/semantics/linux-dac.md says where each rule comes from.
 
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@ struct Credentials {
   CapabilitySet capabilities = 0;  // effective set
   uint16_t umask = 022;
   std::string domain;  // SELinux, when known
+  std::vector<Mount> view;  // the service's own mounts (Service::view)
 
   bool in_group(uint32_t g) const;
   bool has(Capability c) const { return (capabilities & cap_bit(c)) != 0; }
@@ -102,6 +104,17 @@ AccessDecision decide_access(const FileTree& tree, const Credentials& who, Opera
 // per open(2), mkdir(2) and acl(5).
 FileNode created_node(const FileTree& tree, const Credentials& who, const std::string& path, FileType type,
                       const std::vector<FileNode>& overrides = {});
+
+// What a process whose own mounts are `view` sees of the tree (its
+// overrides first): the node at `path`, or nullptr. Nodes synthesised for a
+// covered path live in `scratch`.
+const FileNode* node_in_view(const FileTree& tree, const std::vector<Mount>& view,
+                             const std::vector<FileNode>& overrides, const std::string& path,
+                             std::deque<FileNode>& scratch);
+// The read-only mount a write at `path` hits for that process, or nullptr.
+const Mount* read_only_mount(const FileTree& tree, const std::vector<Mount>& view, const std::string& path);
+// Whether `path` is a mount point for that process.
+const Mount* mount_point(const FileTree& tree, const std::vector<Mount>& view, const std::string& path);
 
 // Normalises an absolute path ("/a//b/../c/" -> "/a/c"); empty when not absolute.
 std::string normalise_path(const std::string& path);

@@ -31,13 +31,40 @@ struct ImportedObject {
   uint32_t index = 0;  // index into the fragment's vector of that kind
 };
 
+// A name an importer read where the model wants a number (a run-as user, a
+// socket's owner). The binder resolves it against the importing host's users
+// and groups, imported or declared, once all of them are bound; a name the
+// host does not have is an error at `origin`, unless it is all digits (a
+// numeric id) or a fallback is given.
+struct NameRef {
+  enum class Target : uint8_t {
+    ServiceUser,           // fragment.services[index]: uid (user_name is set too)
+    ServiceGroup,          // fragment.services[index]: gid (after ServiceUser)
+    ServiceSupplementary,  // fragment.services[index]: one more supplementary gid
+    FileOwner,             // fragment.files[index]: uid
+    FileGroup,             // fragment.files[index]: gid (after FileOwner)
+    AclUser,               // fragment.files[index].access_acl.entries[entry]: qualifier
+    AclGroup,              // the same, for a named group entry
+  };
+  Target target = Target::ServiceUser;
+  uint32_t index = 0;
+  uint32_t entry = 0;
+  std::string name;
+  bool primary_group = false;        // ServiceUser, FileOwner: the gid becomes the user's primary group
+  bool user_groups = false;          // ServiceUser: add the user's groups, as initgroups(3) does
+  std::optional<uint32_t> fallback;  // the id to use when the host has no such name
+  Origin origin;
+};
+
 // A fragment host whose name is empty stands for the host block the import
 // sits in: its interfaces and listeners are added to that host (a listener's
-// service is a fragment service id, like any other). At top level such a
+// service is a fragment service id, like any other; one left unset is
+// matched to the host's services by `process`). At top level such a
 // host is an error, as are users or services left without a host.
 struct ImportResult {
   Policy fragment;
   std::vector<ImportedObject> objects;
+  std::vector<NameRef> names;
   Diagnostics diagnostics;  // errors here fail the whole policy load
 };
 
