@@ -31,10 +31,10 @@ class CompiledPolicyImporter : public Importer {
   core::ImportResult import(const core::ImportRequest& request) const override {
     core::Diagnostics diags;
     auto bytes = read_native_file(request.path, request.origin, diags);
-    if (!bytes) return core::ImportResult{{}, {}, diags};
+    if (!bytes) return core::ImportResult{{}, {}, {}, diags};
     sel::HostFacts facts;
     facts.policy = read_compiled_policy(*bytes, request.display_path, request.origin, diags);
-    if (!facts.policy) return core::ImportResult{{}, {}, diags};
+    if (!facts.policy) return core::ImportResult{{}, {}, {}, diags};
     return with_facts(request, std::move(facts), std::move(diags));
   }
 };
@@ -50,7 +50,7 @@ class FileContextsImporter : public Importer {
   core::ImportResult import(const core::ImportRequest& request) const override {
     core::Diagnostics diags;
     auto text = read_native_file(request.path, request.origin, diags);
-    if (!text) return core::ImportResult{{}, {}, diags};
+    if (!text) return core::ImportResult{{}, {}, {}, diags};
     sel::HostFacts facts;
     facts.file_contexts = parse_file_contexts(*text, request.display_path, diags);
     std::error_code ec;
@@ -84,7 +84,7 @@ class TextImporter : public Importer {
   core::ImportResult import(const core::ImportRequest& request) const override {
     core::Diagnostics diags;
     auto text = read_native_file(request.path, request.origin, diags);
-    if (!text) return core::ImportResult{{}, {}, diags};
+    if (!text) return core::ImportResult{{}, {}, {}, diags};
     sel::HostFacts facts;
     facts.*field_ = parse_(*text, request.display_path, diags);
     return with_facts(request, std::move(facts), std::move(diags));
