@@ -518,7 +518,10 @@ SelinuxEncoder::Outcome SelinuxEncoder::operation(const Sym& s, const z3::expr& 
       const sel::Context& pc = *dlabel.context;
       std::string name = basename_of(path);
       std::vector<uint32_t> sources;
-      auto [lo, hi] = p_.transitions_on(fcls, pc.type);
+      // Not a structured binding: clang 14 cannot capture one in a lambda.
+      const auto range = p_.transitions_on(fcls, pc.type);
+      const auto* lo = range.first;
+      const auto* hi = range.second;
       for (const auto* r = lo; r != hi; ++r) sources.push_back(r->source);
       for (const auto& nt : p_.name_transitions) {
         if (nt.target == pc.type && nt.cls == fcls && nt.name == name)
