@@ -15,7 +15,9 @@ void Registry::add(std::unique_ptr<Importer> importer) {
   importers_[name] = std::move(importer);
 }
 
-bool Registry::supports(const std::string& format) const { return importers_.count(format) > 0; }
+bool Registry::supports(const std::string& format) const {
+  return importers_.count(format) > 0;
+}
 
 std::vector<std::string> Registry::formats() const {
   std::vector<std::string> out;
@@ -46,20 +48,26 @@ Registry default_registry() {
   return r;
 }
 
-std::optional<std::string> read_native_file(const std::string& path, const core::Origin& where,
-                                            core::Diagnostics& diags) {
+bool check_native_file(const std::string& path, const core::Origin& where, core::Diagnostics& diags) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     diags.error("RP0001", where, fmt::format("`{}` is a directory, not a file", path));
-    return std::nullopt;
+    return false;
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diags.error("RP0001", where,
                 fmt::format("cannot read `{}`: {}", path,
                             std::filesystem::exists(path, ec) ? "permission denied" : "no such file"));
-    return std::nullopt;
+    return false;
   }
+  return true;
+}
+
+std::optional<std::string> read_native_file(const std::string& path, const core::Origin& where,
+                                            core::Diagnostics& diags) {
+  if (!check_native_file(path, where, diags)) return std::nullopt;
+  std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();

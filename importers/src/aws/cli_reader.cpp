@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "json_util.h"
@@ -35,83 +36,96 @@ class CliReader {
   // Returns whether the document held any output rampart reads.
   bool read(const Json& root) {
     if (!root.is_object()) {
-      r_.diags().error(
-          codes::kNoInput, r_.at(""),
-          fmt::format("expected the JSON object an `aws ec2 describe-...` command prints, found {}",
-                      root.type_name()));
+      root_not_object(root.type_name());
       return false;
     }
-    bool any = false;
-    std::set<std::string, std::less<>> top;
-    for (const auto& [shape, keys] : known_keys()) {
-      if (shape.size() > 6 && shape.substr(shape.size() - 6) == "Output")
-        top.insert(keys.begin(), keys.end());
-    }
-    r_.check_keys(root, "", top, "an AWS CLI output");
     for (const auto& [key, value] : root.items()) {
-      std::string p = pointer_child("", key);
-      if (key == "NextToken") {
-        if (!value.is_null())
-          r_.warning(
-              codes::kInconsistent, p,
-              "the output is one page of several (`NextToken`): what is on the other pages is missing");
-        continue;
-      }
-      if (!top.count(key)) continue;
-      if (!value.is_array()) {
-        r_.error(p, fmt::format("`{}` must be an array, not {}", key, value.type_name()));
-        continue;
-      }
-      any = true;
-      for (size_t i = 0; i < value.size(); ++i) {
-        const Json& v = value[i];
-        std::string pi = pointer_index(p, i);
-        if (key == "SecurityGroups")
-          security_group(v, pi);
-        else if (key == "SecurityGroupRules")
-          security_group_rule(v, pi);
-        else if (key == "NetworkAcls")
-          network_acl(v, pi);
-        else if (key == "NetworkInterfaces")
-          network_interface(v, pi);
-        else if (key == "Reservations")
-          reservation(v, pi);
-        else if (key == "Subnets")
-          subnet(v, pi);
-        else if (key == "Vpcs")
-          vpc(v, pi);
-        else if (key == "RouteTables")
-          route_table(v, pi);
-        else if (key == "InternetGateways")
-          internet_gateway(v, pi);
-        else if (key == "Addresses")
-          elastic_ip(v, pi);
-        else if (key == "PrefixLists")
-          prefix_list(v, pi);
-        else if (key == "Entries")
-          prefix_list_entry(v, pi);
-      }
-      if (key == "SecurityGroups" || key == "SecurityGroupRules")
-        inv_.have_groups = true;
-      else if (key == "NetworkAcls")
-        inv_.have_nacls = true;
-      else if (key == "NetworkInterfaces")
-        inv_.have_enis = true;
-      else if (key == "Reservations")
-        inv_.have_instances = true;
-      else if (key == "Subnets")
-        inv_.have_subnets = true;
-      else if (key == "Vpcs")
-        inv_.have_vpcs = true;
-      else if (key == "RouteTables")
-        inv_.have_route_tables = true;
-      else if (key == "InternetGateways")
-        inv_.have_igws = true;
-      else if (key == "Entries")
-        entries_done(p);
+      if (!begin_member(key, value.type_name(), value.is_null(), value.is_array())) continue;
+      for (size_t i = 0; i < value.size(); ++i) element(key, i, value[i]);
+      end_member(key);
     }
-    return any;
+    return any_;
   }
+
+  // The same, one root member at a time (a document read as a stream).
+  void root_not_object(const char* type_name) {
+    r_.diags().error(
+        codes::kNoInput, r_.at(""),
+        fmt::format("expected the JSON object an `aws ec2 describe-...` command prints, found {}",
+                    type_name));
+  }
+
+  // Returns whether the elements of the member's array are wanted.
+  bool begin_member(const std::string& key, const char* type_name, bool is_null, bool is_array) {
+    std::string p = pointer_child("", key);
+    if ((key.empty() || key[0] != '_') && !top_.count(key))
+      r_.warning(codes::kUnknownKey, p,
+                 fmt::format("unknown key `{}` in {}; ignored", key, "an AWS CLI output"));
+    if (key == "NextToken") {
+      if (!is_null)
+        r_.warning(codes::kInconsistent, p,
+                   "the output is one page of several (`NextToken`): what is on the other pages is missing");
+      return false;
+    }
+    if (!top_.count(key)) return false;
+    if (!is_array) {
+      r_.error(p, fmt::format("`{}` must be an array, not {}", key, type_name));
+      return false;
+    }
+    any_ = true;
+    return true;
+  }
+
+  void element(const std::string& key, size_t i, const Json& v) {
+    std::string pi = pointer_index(pointer_child("", key), i);
+    if (key == "SecurityGroups")
+      security_group(v, pi);
+    else if (key == "SecurityGroupRules")
+      security_group_rule(v, pi);
+    else if (key == "NetworkAcls")
+      network_acl(v, pi);
+    else if (key == "NetworkInterfaces")
+      network_interface(v, pi);
+    else if (key == "Reservations")
+      reservation(v, pi);
+    else if (key == "Subnets")
+      subnet(v, pi);
+    else if (key == "Vpcs")
+      vpc(v, pi);
+    else if (key == "RouteTables")
+      route_table(v, pi);
+    else if (key == "InternetGateways")
+      internet_gateway(v, pi);
+    else if (key == "Addresses")
+      elastic_ip(v, pi);
+    else if (key == "PrefixLists")
+      prefix_list(v, pi);
+    else if (key == "Entries")
+      prefix_list_entry(v, pi);
+  }
+
+  void end_member(const std::string& key) {
+    if (key == "SecurityGroups" || key == "SecurityGroupRules")
+      inv_.have_groups = true;
+    else if (key == "NetworkAcls")
+      inv_.have_nacls = true;
+    else if (key == "NetworkInterfaces")
+      inv_.have_enis = true;
+    else if (key == "Reservations")
+      inv_.have_instances = true;
+    else if (key == "Subnets")
+      inv_.have_subnets = true;
+    else if (key == "Vpcs")
+      inv_.have_vpcs = true;
+    else if (key == "RouteTables")
+      inv_.have_route_tables = true;
+    else if (key == "InternetGateways")
+      inv_.have_igws = true;
+    else if (key == "Entries")
+      entries_done(pointer_child("", key));
+  }
+
+  bool any() const { return any_; }
 
  private:
   // ---- rules ----------------------------------------------------------------
@@ -817,11 +831,50 @@ class CliReader {
     entries_ = {};
   }
 
+  // The members of an AWS CLI output: the top-level keys of every shape
+  // whose name ends in `Output`.
+  static std::set<std::string, std::less<>> top_keys() {
+    std::set<std::string, std::less<>> top;
+    for (const auto& [shape, keys] : known_keys()) {
+      if (shape.size() > 6 && shape.substr(shape.size() - 6) == "Output")
+        top.insert(keys.begin(), keys.end());
+    }
+    return top;
+  }
+
   Reader& r_;
   Inventory& inv_;
   std::string file_name_;
   core::AddressSet entries_;
+  std::set<std::string, std::less<>> top_ = top_keys();
+  bool any_ = false;
 };
+
+// A file read as a stream hands its members to the reader.
+class StreamedCli : public JsonMembers {
+ public:
+  explicit StreamedCli(CliReader& r) : r_(r) {}
+  void root_not_object(const char* type_name) override { r_.root_not_object(type_name); }
+  bool begin_member(const std::string& key, const char* type_name, bool is_null, bool is_array) override {
+    return r_.begin_member(key, type_name, is_null, is_array);
+  }
+  void element(const std::string& key, size_t index, const Json& value) override {
+    r_.element(key, index, value);
+  }
+  void end_member(const std::string& key) override { r_.end_member(key); }
+
+ private:
+  CliReader& r_;
+};
+
+// Whether the file starts with a UTF-16LE byte order mark (PowerShell's `>`).
+bool utf16_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char bom[2] = {0, 0};
+  in.read(bom, 2);
+  return in.gcount() == 2 && static_cast<unsigned char>(bom[0]) == 0xFF &&
+         static_cast<unsigned char>(bom[1]) == 0xFE;
+}
 
 }  // namespace
 
@@ -869,16 +922,39 @@ core::ImportResult import_cli(const core::ImportRequest& request) {
   } else {
     files.emplace_back(request.path, request.display_path);
   }
-  std::vector<std::pair<std::string, std::string>> texts;  // (display, text)
+  // Each file is read as a stream (bounded memory: one element of an array
+  // at a time), and read again to locate the JSON pointers. UTF-16 text
+  // (PowerShell's `>`) is decoded in memory first.
+  struct Located {
+    std::string path, display;
+    std::optional<std::string> text;  // decoded UTF-16 text; else read from `path`
+  };
+  std::vector<Located> located;
   for (const auto& [path, display] : files) {
-    auto text = read_native_file(path, request.origin, diags);
-    if (!text) continue;
-    std::string decoded = decode_text(*text);
-    auto json = parse_json(decoded, display, diags);
-    texts.emplace_back(display, decoded);
-    if (!json) continue;
-    Reader reader(display, diags);
-    bool any = read_cli_json(*json, reader, inv, fs::path(path).filename().string());
+    std::string file_name = fs::path(path).filename().string();
+    bool any = false;
+    if (!fs::is_directory(path, ec) && !utf16_file(path)) {
+      std::ifstream probe(path, std::ios::binary);
+      if (!probe) {
+        read_native_file(path, request.origin, diags);  // says why
+        continue;
+      }
+      Reader reader(display, diags);
+      CliReader cli(reader, inv, file_name);
+      StreamedCli members(cli);
+      located.push_back(Located{path, display, std::nullopt});
+      if (!stream_json_file(path, display, members, diags)) continue;
+      any = cli.any();
+    } else {
+      auto text = read_native_file(path, request.origin, diags);
+      if (!text) continue;
+      std::string decoded = decode_text(*text);
+      auto json = parse_json(decoded, display, diags);
+      located.push_back(Located{path, display, std::move(decoded)});
+      if (!json) continue;
+      Reader reader(display, diags);
+      any = read_cli_json(*json, reader, inv, file_name);
+    }
     if (!any && !diags.has_errors()) {
       if (folder) {
         diags.warning(codes::kNoInput, core::Origin::native_json(display, ""),
@@ -891,9 +967,15 @@ core::ImportResult import_cli(const core::ImportRequest& request) {
     }
   }
   core::ImportResult result = build(std::move(inv), std::move(diags));
-  for (const auto& [display, text] : texts) {
-    locate_origins(text, display, result);
-    result.fragment.source_files.push_back(display);
+  for (const auto& l : located) {
+    if (l.text) {
+      locate_origins(*l.text, l.display, result);
+    } else {
+      std::ifstream in(l.path, std::ios::binary);
+      TextSource source(in);
+      locate_origins(source, l.display, result);
+    }
+    result.fragment.source_files.push_back(l.display);
   }
   return result;
 }

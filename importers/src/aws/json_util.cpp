@@ -86,44 +86,80 @@ void append_utf8(std::string& out, uint32_t cp) {
   }
 }
 
+}  // namespace
+
+// ---- TextSource ---------------------------------------------------------------
+
+TextSource::TextSource(std::string_view text) : buf_(text) {}
+
+TextSource::TextSource(std::istream& in) : in_(&in) {}
+
+bool TextSource::fill(size_t k) {
+  if (!in_) return pos_ + k <= buf_.size();
+  while (pos_ + k > buf_.size()) {
+    if (!*in_) return false;
+    // Keep the unread tail, then append one more chunk.
+    storage_.erase(0, pos_);
+    pos_ = 0;
+    size_t have = storage_.size();
+    storage_.resize(have + kChunk);
+    in_->read(storage_.data() + have, std::streamsize(kChunk));
+    storage_.resize(have + size_t(in_->gcount()));
+    buf_ = storage_;
+    if (in_->gcount() == 0) return pos_ + k <= buf_.size();
+  }
+  return true;
+}
+
+namespace {
+
 // Walks valid JSON text (nlohmann accepted it) and records where each of
-// the wanted pointers starts.
+// the wanted pointers starts. Reads the text once, front to back, through
+// a TextSource: the whole text in memory or a file read in chunks.
 class Locator {
  public:
-  Locator(std::string_view text, const std::set<std::string>& wanted) : t_(text), wanted_(wanted) {}
+  Locator(TextSource& text, const std::set<std::string>& wanted) : t_(text), wanted_(wanted) {}
 
   std::map<std::string, std::pair<uint32_t, uint32_t>> run() {
     skip_ws();
-    if (pos_ < t_.size()) value("");
+    if (more()) value("");
     return std::move(found_);
   }
 
  private:
+  bool more() { return t_.fill(1); }
+  char cur() { return t_.at(0); }
+  bool next_is(std::string_view s) {
+    if (!t_.fill(s.size())) return false;
+    for (size_t k = 0; k < s.size(); ++k)
+      if (t_.at(k) != s[k]) return false;
+    return true;
+  }
   void skip_ws() {
-    while (pos_ < t_.size()) {
-      char c = t_[pos_];
+    while (more()) {
+      char c = cur();
       if (c == '\n') {
         ++line_;
         col_ = 1;
-        ++pos_;
+        t_.bump();
       } else if (c == ' ' || c == '\t' || c == '\r') {
         ++col_;
-        ++pos_;
-      } else if (c == '\xEF' && t_.substr(pos_, 3) == "\xEF\xBB\xBF") {
-        pos_ += 3;  // a byte order mark
+        t_.bump();
+      } else if (c == '\xEF' && next_is("\xEF\xBB\xBF")) {
+        t_.bump(3);  // a byte order mark
       } else {
         break;
       }
     }
   }
   void advance() {
-    if ((static_cast<unsigned char>(t_[pos_]) & 0xC0) != 0x80) ++col_;
-    ++pos_;
+    if ((static_cast<unsigned char>(cur()) & 0xC0) != 0x80) ++col_;
+    t_.bump();
   }
   unsigned hex4() {
     unsigned v = 0;
-    for (int k = 0; k < 4 && pos_ < t_.size(); ++k) {
-      char c = t_[pos_];
+    for (int k = 0; k < 4 && more(); ++k) {
+      char c = cur();
       v = v * 16 + unsigned(c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0');
       advance();
     }
@@ -132,16 +168,16 @@ class Locator {
   std::string string_token() {
     std::string out;
     advance();  // the opening quote
-    while (pos_ < t_.size() && t_[pos_] != '"') {
-      char c = t_[pos_];
+    while (more() && cur() != '"') {
+      char c = cur();
       if (c != '\\') {
         out += c;
         advance();
         continue;
       }
       advance();
-      if (pos_ >= t_.size()) break;
-      char e = t_[pos_];
+      if (!more()) break;
+      char e = cur();
       advance();
       switch (e) {
         case 'b': out += '\b'; break;
@@ -151,7 +187,7 @@ class Locator {
         case 't': out += '\t'; break;
         case 'u': {
           uint32_t cp = hex4();
-          if (cp >= 0xD800 && cp < 0xDC00 && t_.substr(pos_, 2) == "\\u") {
+          if (cp >= 0xD800 && cp < 0xDC00 && next_is("\\u")) {
             advance();
             advance();
             uint32_t lo = hex4();
@@ -163,54 +199,53 @@ class Locator {
         default: out += e;
       }
     }
-    if (pos_ < t_.size()) advance();  // the closing quote
+    if (more()) advance();  // the closing quote
     return out;
   }
   void value(const std::string& ptr) {
     if (wanted_.count(ptr)) found_[ptr] = {line_, col_};
-    if (pos_ >= t_.size()) return;
-    char c = t_[pos_];
+    if (!more()) return;
+    char c = cur();
     if (c == '{') {
       advance();
       skip_ws();
-      while (pos_ < t_.size() && t_[pos_] != '}') {
+      while (more() && cur() != '}') {
         std::string key = string_token();
         skip_ws();
-        if (pos_ < t_.size()) advance();  // ':'
+        if (more()) advance();  // ':'
         skip_ws();
         value(pointer_child(ptr, key));
         skip_ws();
-        if (pos_ < t_.size() && t_[pos_] == ',') {
+        if (more() && cur() == ',') {
           advance();
           skip_ws();
         }
       }
-      if (pos_ < t_.size()) advance();
+      if (more()) advance();
     } else if (c == '[') {
       advance();
       skip_ws();
       size_t i = 0;
-      while (pos_ < t_.size() && t_[pos_] != ']') {
+      while (more() && cur() != ']') {
         value(pointer_index(ptr, i++));
         skip_ws();
-        if (pos_ < t_.size() && t_[pos_] == ',') {
+        if (more() && cur() == ',') {
           advance();
           skip_ws();
         }
       }
-      if (pos_ < t_.size()) advance();
+      if (more()) advance();
     } else if (c == '"') {
       string_token();
     } else {
-      while (pos_ < t_.size() && t_[pos_] != ',' && t_[pos_] != '}' && t_[pos_] != ']' && t_[pos_] != ' ' &&
-             t_[pos_] != '\n' && t_[pos_] != '\r' && t_[pos_] != '\t')
+      while (more() && cur() != ',' && cur() != '}' && cur() != ']' && cur() != ' ' && cur() != '\n' &&
+             cur() != '\r' && cur() != '\t')
         advance();
     }
   }
 
-  std::string_view t_;
+  TextSource& t_;
   const std::set<std::string>& wanted_;
-  size_t pos_ = 0;
   uint32_t line_ = 1, col_ = 1;
   std::map<std::string, std::pair<uint32_t, uint32_t>> found_;
 };
@@ -279,6 +314,11 @@ std::optional<Json> parse_json(std::string_view text, const std::string& file, c
 }
 
 void locate_origins(std::string_view text, const std::string& file, core::ImportResult& result) {
+  TextSource source(text);
+  locate_origins(source, file, result);
+}
+
+void locate_origins(TextSource& text, const std::string& file, core::ImportResult& result) {
   std::set<std::string> wanted;
   auto want = [&](core::Origin& o) {
     if (o.kind == core::Origin::Kind::NativeJson && o.file == file && o.line == 0)

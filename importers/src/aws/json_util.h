@@ -3,6 +3,7 @@
 // located errors, RFC 6901 pointers, typed member access that reports
 // schema violations at a pointer, and locating pointers back to lines.
 
+#include <istream>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -43,9 +44,53 @@ std::pair<uint32_t, uint32_t> line_column(std::string_view text, size_t offset);
 // kMaxJsonDepth) is RP3101 at FILE:LINE:COL.
 std::optional<Json> parse_json(std::string_view text, const std::string& file, core::Diagnostics& diags);
 
+// Text read front to back with a few bytes of lookahead: a whole text in
+// memory, or a stream read in chunks (bounded memory, for large files).
+class TextSource {
+ public:
+  explicit TextSource(std::string_view text);
+  explicit TextSource(std::istream& in);
+  // Whether `k` more bytes are there to read (reading a chunk when needed).
+  bool fill(size_t k);
+  char at(size_t k) const { return buf_[pos_ + k]; }  // after fill(k + 1)
+  void bump(size_t k = 1) { pos_ += k; }
+
+ private:
+  static constexpr size_t kChunk = 1 << 16;
+  std::istream* in_ = nullptr;
+  std::string storage_;
+  std::string_view buf_;
+  size_t pos_ = 0;
+};
+
 // Sets line and column of every NativeJson origin of `file` (in the
 // fragment and in the diagnostics) from the text the pointers point into.
 void locate_origins(std::string_view text, const std::string& file, core::ImportResult& result);
+void locate_origins(TextSource& text, const std::string& file, core::ImportResult& result);
+
+// The root object's members of a JSON file read by stream_json_file.
+class JsonMembers {
+ public:
+  virtual ~JsonMembers() = default;
+  // The document is not an object (`type_name` as nlohmann names types).
+  virtual void root_not_object(const char* type_name) = 0;
+  // The start of member `key`'s value. Returns whether the elements of the
+  // value (when it is an array) are wanted.
+  virtual bool begin_member(const std::string& key, const char* type_name, bool is_null, bool is_array) = 0;
+  // One element of a wanted array, as a DOM of that element alone.
+  virtual void element(const std::string& key, size_t index, const Json& value) = 0;
+  // After the last element of a wanted array.
+  virtual void end_member(const std::string& key) = 0;
+};
+
+// Reads the UTF-8 JSON file at `path` with bounded memory, in two
+// streaming passes (nlohmann's SAX interface). The first checks it:
+// malformed input, or nesting deeper than kMaxJsonDepth, is RP3101 at
+// DISPLAY:LINE:COL exactly as parse_json reports it, nothing is handed over
+// and the result is false. The second hands the root object's members to
+// `members`, building a DOM of one array element at a time.
+bool stream_json_file(const std::string& path, const std::string& display, JsonMembers& members,
+                      core::Diagnostics& diags);
 
 // Typed access to members, reporting at JSON pointers.
 class Reader {

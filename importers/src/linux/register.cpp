@@ -3,6 +3,7 @@
 #include "families.h"
 #include "native.h"
 #include "rampart/importers/linux.h"
+#include "snapshots.h"
 
 namespace rampart::importers {
 
@@ -30,6 +31,38 @@ class TextImporter : public Importer {
   Parse parse_;
 };
 
+// A file-tree snapshot, read line by line from the file (bounded memory).
+class SnapshotImporter : public Importer {
+ public:
+  using Read = core::ImportResult (*)(LineSource&, const std::string&);
+  SnapshotImporter(std::string format, std::string description, Read read, bool nul_lines = false)
+      : format_(std::move(format)),
+        description_(std::move(description)),
+        read_(read),
+        nul_lines_(nul_lines) {}
+  std::string format() const override { return format_; }
+  std::string description() const override { return description_; }
+  core::ImportResult import(const core::ImportRequest& request) const override {
+    core::ImportResult out;
+    if (!check_native_file(request.path, request.origin, out.diagnostics)) return out;
+    // find -printf '...\0' ends its lines at NUL bytes when there is one.
+    bool nul = nul_lines_ && file_contains(request.path, '\0');
+    LineSource lines(request.path, LineSource::Options{nul ? '\0' : '\n'});
+    if (!lines.ok()) {
+      read_native_file(request.path, request.origin, out.diagnostics);  // says why
+      return out;
+    }
+    out = read_(lines, request.display_path);
+    out.fragment.source_files.push_back(request.display_path);
+    return out;
+  }
+
+ private:
+  std::string format_, description_;
+  Read read_;
+  bool nul_lines_;
+};
+
 class HostImporter : public Importer {
  public:
   std::string format() const override { return "linux.host"; }
@@ -48,13 +81,14 @@ void register_linux(Registry& r) {
                                        parse_passwd));
   r.add(std::make_unique<TextImporter>("linux.group", "/etc/group (docs/importers/linux-accounts.md)",
                                        parse_group));
-  r.add(std::make_unique<TextImporter>(
-      "linux.find", "find -printf '%m %U %G %y %p\\n' (docs/importers/linux-snapshots.md)", parse_find));
-  r.add(std::make_unique<TextImporter>(
-      "linux.stat", "stat -c '%a %u %g %F %n' (docs/importers/linux-snapshots.md)", parse_stat));
-  r.add(std::make_unique<TextImporter>("linux.ls", "ls -lnRa (docs/importers/linux-snapshots.md)", parse_ls));
-  r.add(std::make_unique<TextImporter>("linux.getfacl", "getfacl -R -n -p (docs/importers/linux-snapshots.md)",
-                                       parse_getfacl));
+  r.add(std::make_unique<SnapshotImporter>(
+      "linux.find", "find -printf '%m %U %G %y %p\\n' (docs/importers/linux-snapshots.md)", read_find, true));
+  r.add(std::make_unique<SnapshotImporter>(
+      "linux.stat", "stat -c '%a %u %g %F %n' (docs/importers/linux-snapshots.md)", read_stat));
+  r.add(std::make_unique<SnapshotImporter>("linux.ls", "ls -lnRa (docs/importers/linux-snapshots.md)",
+                                           read_ls));
+  r.add(std::make_unique<SnapshotImporter>(
+      "linux.getfacl", "getfacl -R -n -p (docs/importers/linux-snapshots.md)", read_getfacl));
   r.add(std::make_unique<TextImporter>("linux.ss", "ss -ltnupH (docs/importers/linux-ss.md)", parse_ss));
   r.add(std::make_unique<TextImporter>("linux.mounts", "/proc/mounts (docs/importers/linux-mounts.md)",
                                        parse_mounts));

@@ -2,6 +2,8 @@
 // and getfacl -R -n -p (docs/importers/linux-snapshots.md). Each gives file
 // nodes without a host: the host block that imports them owns them.
 
+#include "snapshots.h"
+
 #include <map>
 #include <set>
 
@@ -63,12 +65,11 @@ std::optional<std::string> absolute(std::string_view p) {
 }  // namespace
 
 // find / -xdev -printf '%m %U %G %y %p\n'
-core::ImportResult parse_find(std::string_view text, const std::string& file) {
+core::ImportResult read_find(LineSource& lines, const std::string& file) {
   core::ImportResult r;
   Sink sink(r.diagnostics, "RP3603", file);
   Nodes nodes(r, sink);
-  bool nul = text.find('\0') != std::string_view::npos;
-  for (const auto& line : native::lines(text, nul)) {
+  for (const auto& line : lines) {
     if (native::trim(line.text).empty()) continue;
     auto f = native::fields(line.text, 5);
     if (f.size() != 5) {
@@ -126,7 +127,7 @@ core::ImportResult parse_find(std::string_view text, const std::string& file) {
 }
 
 // stat -c '%a %u %g %F %n' PATH...
-core::ImportResult parse_stat(std::string_view text, const std::string& file) {
+core::ImportResult read_stat(LineSource& lines, const std::string& file) {
   static const std::pair<std::string_view, FileType> kTypes[] = {
       {"regular empty file ", FileType::Regular},
       {"regular file ", FileType::Regular},
@@ -139,7 +140,7 @@ core::ImportResult parse_stat(std::string_view text, const std::string& file) {
   core::ImportResult r;
   Sink sink(r.diagnostics, "RP3604", file);
   Nodes nodes(r, sink);
-  for (const auto& line : native::lines(text)) {
+  for (const auto& line : lines) {
     if (native::trim(line.text).empty()) continue;
     auto f = native::fields(line.text, 4);
     if (f.size() != 4) {
@@ -240,13 +241,13 @@ bool is_date(std::string_view s) {
 }  // namespace
 
 // ls -lnRa --time-style=long-iso PATH (or the C locale's default dates)
-core::ImportResult parse_ls(std::string_view text, const std::string& file) {
+core::ImportResult read_ls(LineSource& lines, const std::string& file) {
   core::ImportResult r;
   Sink sink(r.diagnostics, "RP3605", file);
   Nodes nodes(r, sink);
   std::string dir;
   uint32_t acl_lines = 0, first_acl = 0;
-  for (const auto& line : native::lines(text)) {
+  for (const auto& line : lines) {
     std::string_view l = line.text;
     if (native::trim(l).empty()) continue;
     if (l.substr(0, 6) == "total ") continue;
@@ -338,7 +339,7 @@ core::ImportResult parse_ls(std::string_view text, const std::string& file) {
 }
 
 // getfacl -R -n -p PATH
-core::ImportResult parse_getfacl(std::string_view text, const std::string& file) {
+core::ImportResult read_getfacl(LineSource& lines, const std::string& file) {
   core::ImportResult r;
   Sink sink(r.diagnostics, "RP3606", file);
   using Tag = core::AclEntry::Tag;
@@ -354,7 +355,7 @@ core::ImportResult parse_getfacl(std::string_view text, const std::string& file)
   };
   std::vector<Block> blocks;
   Block* b = nullptr;
-  for (const auto& line : native::lines(text)) {
+  for (const auto& line : lines) {
     std::string_view l = native::trim(line.text);
     if (l.empty()) {
       b = nullptr;
@@ -539,6 +540,24 @@ core::ImportResult parse_getfacl(std::string_view text, const std::string& file)
     }
   }
   return r;
+}
+
+// The same parsers over a text in memory.
+core::ImportResult parse_find(std::string_view text, const std::string& file) {
+  LineSource lines(text, LineSource::Options{text.find('\0') != std::string_view::npos ? '\0' : '\n'});
+  return read_find(lines, file);
+}
+core::ImportResult parse_stat(std::string_view text, const std::string& file) {
+  LineSource lines(text, LineSource::Options{});
+  return read_stat(lines, file);
+}
+core::ImportResult parse_ls(std::string_view text, const std::string& file) {
+  LineSource lines(text, LineSource::Options{});
+  return read_ls(lines, file);
+}
+core::ImportResult parse_getfacl(std::string_view text, const std::string& file) {
+  LineSource lines(text, LineSource::Options{});
+  return read_getfacl(lines, file);
 }
 
 }  // namespace rampart::importers

@@ -40,11 +40,11 @@ class IptablesSaveImporter : public Importer {
   }
   core::ImportResult import(const core::ImportRequest& request) const override {
     core::ImportResult out;
-    auto text = read_native_file(request.path, request.origin, out.diagnostics);
-    if (!text) return out;
+    if (!check_native_file(request.path, request.origin, out.diagnostics)) return out;
     auto companions = companions_for(request, out.diagnostics);
     if (out.diagnostics.has_errors()) return out;
-    out = parse_iptables_save(*text, request.display_path, family_, companions);
+    // Read line by line from the file: a 1 GB dump is never held whole.
+    out = read_iptables_save_file(request.path, request.display_path, family_, companions);
     out.fragment.source_files.push_back(request.display_path);
     return out;
   }

@@ -6,9 +6,12 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
+#include <memory>
 #include <set>
 
 #include "ir.h"
+#include "line_source.h"
 #include "rampart/importers/netfilter.h"
 
 namespace rampart::importers {
@@ -16,6 +19,8 @@ namespace nf {
 namespace {
 
 using core::Origin;
+
+const LineSource::Options kIptablesLines{'\n', /*strip_cr=*/false, /*final_empty=*/true};
 
 struct Token {
   std::string text;
@@ -219,10 +224,12 @@ struct RuleParse {
 
 class Parser {
  public:
-  Parser(std::string_view text, Ruleset& rs, core::Family family) : text_(text), rs_(rs), family_(family) {}
+  // `open` gives the lines afresh (a byte order mark skipped) for each of
+  // the two passes: from memory, or from the file read in chunks.
+  using Open = std::function<std::unique_ptr<LineSource>()>;
+  Parser(Open open, Ruleset& rs, core::Family family) : open_(std::move(open)), rs_(rs), family_(family) {}
 
   void run() {
-    if (text_.substr(0, 3) == "\xEF\xBB\xBF") text_.remove_prefix(3);
     // `ipset save` output may come in the same file, before or after the
     // tables: read it first, so set matches can be resolved.
     std::string ipset_text;
@@ -258,18 +265,12 @@ class Parser {
   }
 
  private:
+  // Every line, `\r` kept, and an empty last one after a last `\n`.
   template <typename F>
   void for_each_line(F f) {
-    size_t pos = 0;
-    uint32_t no = 0;
-    while (pos <= text_.size()) {
-      size_t nl = text_.find('\n', pos);
-      std::string_view line =
-          text_.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-      f(line, ++no);
-      if (nl == std::string_view::npos) break;
-      pos = nl + 1;
-    }
+    auto lines = open_();
+    TextLine line;
+    while (lines->next(line)) f(line.text, line.number);
   }
 
   Table& table() { return rs_.tables.at(*table_); }
@@ -1229,7 +1230,7 @@ class Parser {
     }
   }
 
-  std::string_view text_;
+  Open open_;
   Ruleset& rs_;
   core::Family family_;
   uint32_t line_ = 0;
@@ -1257,7 +1258,17 @@ core::ImportResult parse_iptables_save(std::string_view text, const std::string&
   rs.file = file;
   rs.tool = family == core::Family::V4 ? "iptables-save" : "ip6tables-save";
   nf::read_companions(companions, rs);
-  nf::Parser(text, rs, family).run();
+  nf::Parser([text] { return std::make_unique<LineSource>(text, nf::kIptablesLines); }, rs, family).run();
+  return nf::lower(std::move(rs), nf::LowerOptions{true, family});
+}
+
+core::ImportResult read_iptables_save_file(const std::string& path, const std::string& file,
+                                           core::Family family, const NetfilterCompanions& companions) {
+  nf::Ruleset rs;
+  rs.file = file;
+  rs.tool = family == core::Family::V4 ? "iptables-save" : "ip6tables-save";
+  nf::read_companions(companions, rs);
+  nf::Parser([&path] { return std::make_unique<LineSource>(path, nf::kIptablesLines); }, rs, family).run();
   return nf::lower(std::move(rs), nf::LowerOptions{true, family});
 }
 

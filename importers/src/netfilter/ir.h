@@ -230,3 +230,9 @@ struct LowerOptions {
 core::ImportResult lower(Ruleset rs, const LowerOptions& options);
 
 }  // namespace rampart::importers::nf
+namespace rampart::importers {
+// parse_iptables_save over the file at `path`, read line by line (bounded
+// memory); `file` is the name diagnostics give it.
+core::ImportResult read_iptables_save_file(const std::string& path, const std::string& file,
+                                           core::Family family, const NetfilterCompanions& companions);
+}  // namespace rampart::importers
