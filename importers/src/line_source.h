@@ -9,7 +9,15 @@
 #include <string>
 #include <string_view>
 
+#include "rampart/core/diagnostic.h"
+#include "rampart/core/origin.h"
+
 namespace rampart::importers {
+
+// Whether a native file can be read, or reports why not (code RP0001) at
+// `where`, in the words of read_native_file: what an importer that streams
+// the file checks first (registry.cpp).
+bool check_native_file(const std::string& path, const core::Origin& where, core::Diagnostics& diags);
 
 struct TextLine {
   std::string_view text;  // valid until the next line is read

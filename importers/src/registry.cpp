@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "families.h"
+#include "line_source.h"
 
 namespace rampart::importers {
 

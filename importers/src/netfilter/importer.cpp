@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "ir.h"
+#include "line_source.h"
 #include "rampart/importers/netfilter.h"
 
 namespace rampart::importers {

@@ -35,10 +35,6 @@ class Registry : public core::ImportResolver {
 // Every importer rampart ships.
 Registry default_registry();
 
-// Whether a native file can be read, or reports why not (code RP0001) at
-// `where`: what an importer that streams the file checks first.
-bool check_native_file(const std::string& path, const core::Origin& where, core::Diagnostics& diags);
-
 // Reads a whole native file, or reports why not (code RP0001) at `where`.
 std::optional<std::string> read_native_file(const std::string& path, const core::Origin& where,
                                             core::Diagnostics& diags);
