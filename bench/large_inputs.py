@@ -5,6 +5,7 @@ folder outside the repository (default /tmp/rampart-large) plus a tiny
 policy that imports it, and prints the two paths.
 
   python3 bench/large_inputs.py aws      SIZE [--dir DIR]
+  python3 bench/large_inputs.py aws-text SIZE [--dir DIR]
   python3 bench/large_inputs.py iptables SIZE [--dir DIR]
   python3 bench/large_inputs.py find     SIZE [--dir DIR]
   python3 bench/large_inputs.py getfacl  SIZE [--dir DIR]
@@ -20,6 +21,7 @@ firewall of RULES rules.
 """
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -101,6 +103,34 @@ def aws(size, folder):
                 'host h {\n  interface eth0 address 10.0.0.1;\n  inbound aws["sg-%017x"];\n  listen tcp/22;\n}\n'
                 'assert not reach 203.0.113.7 -> h tcp/22;\n' % (path, 0))
     return path, policy, "%d security groups" % i
+
+
+def aws_text(size, folder):
+    # Text-heavy groups (long descriptions, one rule each): the reader's own
+    # memory shows, not the model's.
+    path = os.path.join(folder, "describe-security-groups-text.json")
+    out = Out(path)
+    out.write('{\n    "SecurityGroups": [\n')
+    n = 0
+    while out.n < size:
+        if n:
+            out.write(",\n")
+        out.write(json.dumps({
+            "Description": "x" * 4000, "GroupName": "g%d" % n, "GroupId": "sg-%017x" % n,
+            "OwnerId": "111122223333", "VpcId": "vpc-1",
+            "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                               "IpRanges": [{"CidrIp": "10.0.0.0/8", "Description": "y" * 2000}],
+                               "Ipv6Ranges": [], "PrefixListIds": [], "UserIdGroupPairs": []}],
+            "IpPermissionsEgress": []}, indent=4))
+        n += 1
+    out.write('\n    ]\n}\n')
+    out.close()
+    policy = os.path.join(folder, "aws-text.rampart")
+    with open(policy, "w") as f:
+        f.write('import aws.account "%s" as aws;\n'
+                'host h {\n  interface eth0 address 10.0.0.1;\n  inbound aws["sg-%017x"];\n  listen tcp/22;\n}\n'
+                'assert not reach 203.0.113.7 -> h tcp/22;\n' % (path, 0))
+    return path, policy, "%d text-heavy groups" % n
 
 
 def iptables(size, folder):
@@ -231,7 +261,7 @@ def policy_rules(rules, folder):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("kind", choices=["aws", "iptables", "find", "getfacl", "policy"])
+    ap.add_argument("kind", choices=["aws", "aws-text", "iptables", "find", "getfacl", "policy"])
     ap.add_argument("size")
     ap.add_argument("--dir", default="/tmp/rampart-large")
     a = ap.parse_args()
@@ -239,7 +269,7 @@ def main():
     if a.kind == "policy":
         res = policy_rules(int(a.size), a.dir)
     else:
-        res = {"aws": aws, "iptables": iptables, "find": find, "getfacl": getfacl}[a.kind](parse_size(a.size), a.dir)
+        res = {"aws": aws, "aws-text": aws_text, "iptables": iptables, "find": find, "getfacl": getfacl}[a.kind](parse_size(a.size), a.dir)
     print("\t".join(res))
 
 

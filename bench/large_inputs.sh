@@ -8,6 +8,7 @@
 #
 #   bash bench/large_inputs.sh [RAMPART] [SIZE] [KINDS...]
 #   bash bench/large_inputs.sh build/cli/rampart 1G aws iptables find getfacl
+#   bash bench/large_inputs.sh build/cli/rampart 100M aws-text
 #   bash bench/large_inputs.sh build/cli/rampart 10000 policy   # SIZE = rules
 #
 # One load at a time: a 1 GB input needs a few GB of RAM for its model.
@@ -36,20 +37,24 @@ measure() {
   rm -f "$log"
 }
 
+# cat_s, py_s: CPU seconds of `cat` and of Python's json.load (JSON only).
 printf '%-9s %-34s %6s %8s %8s %8s %8s %9s %8s %5s\n' kind input MB cat_s py_s wall_s cpu_s rss_MB rss/file exit
 for kind in "${kinds[@]}"; do
   IFS=$'\t' read -r file policy what < <(python3 "$here/large_inputs.py" "$kind" "$size" --dir "$dir")
   bytes=$(stat -c %s "$file")
   mb=$(awk -v b="$bytes" 'BEGIN { printf "%.0f", b / 1048576 }')
   cat "$file" >/dev/null  # warm the page cache
-  read -r cat_s _ _ _ < <(measure cat "$file")
+  read -r _ cat_s _ _ < <(measure cat "$file")
   py_s=-
-  if [ "$kind" = aws ]; then
-    read -r py_s _ _ _ < <(measure python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$file")
+  if [ "${kind%-text}" = aws ]; then
+    read -r _ py_s _ _ < <(measure python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$file")
   fi
   read -r wall cpu rss code < <(measure "$rampart" check "$policy")
   ratio=$(awk -v r="$rss" -v m="$mb" 'BEGIN { printf "%.2f", r / m }')
   printf '%-9s %-34s %6s %8s %8s %8s %8s %9s %8s %5s\n' "$kind" "$what" "$mb" "$cat_s" "$py_s" "$wall" "$cpu" "$rss" "$ratio" "$code"
-  printf '          rampart / cat: %s x wall\n' "$(awk -v a="$wall" -v b="$cat_s" 'BEGIN { printf "%.0f", a / (b > 0.005 ? b : 0.005) }')"
+  printf '          rampart / cat: %s x CPU' "$(awk -v a="$cpu" -v b="$cat_s" 'BEGIN { printf "%.0f", a / (b > 0.005 ? b : 0.005) }')"
+  [ "$py_s" = - ] || printf ', rampart / json.load: %s x CPU' "$(awk -v a="$cpu" -v b="$py_s" 'BEGIN { printf "%.2f", a / b }')"
+  printf '\n'
+
   rm -f "$file" "$policy"
 done
