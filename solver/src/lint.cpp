@@ -601,6 +601,19 @@ class Linter {
             if (r.verdict == core::Verdict::Violated) continue;
             core::Finding f;
             f.rule_id = "exposure";
+            if (r.verdict == core::Verdict::Unknown && r.reason.rfind("the solver gave up", 0) == 0) {
+              // A solver limit decides nothing: an unknown answer (exit 3),
+              // not an exposure "for some values of unknown conditions".
+              f.severity = core::Severity::Warning;
+              f.unknown = true;
+              f.message = fmt::format(
+                  "{}: whether {} (tcp/{}, {}) is admitted from {} is unknown: {}", host.name, name, port,
+                  l.to_string(),
+                  zone.empty() ? "addresses in no trusted zone" : "untrusted zone `" + zone + "`", r.reason);
+              f.origin = l.origin;
+              report_.findings.push_back(std::move(f));
+              break;
+            }
             f.severity = r.verdict == core::Verdict::Holds ? core::Severity::Error : core::Severity::Warning;
             std::string from = zone.empty() ? (addresses.is_any() ? "the internet (no zone is trusted)"
                                                                   : "addresses in no trusted zone")
