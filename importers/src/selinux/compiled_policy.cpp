@@ -10,8 +10,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <tuple>
-#include <unordered_map>
+#include <functional>
 
 #include "rampart/importers/selinux.h"
 
@@ -45,21 +46,26 @@ extern "C" {
 // unconditional one) are made in read_compiled_policy. Every other caller
 // (the tests' libsepol oracle) gets the real avtab_read.
 namespace {
+// One entry: (class, target, source, kind) packed into one integer, so that
+// sorted by it the rules on one (class, target) pair are contiguous, as
+// CompiledPolicy keeps them; extended-permission entries are not kept.
 struct FlatEntry {
-  avtab_key_t key;
-  uint32_t data = 0;  // the permissions or the new type; 0 for extended permissions
+  uint64_t key = 0;
+  uint32_t data = 0;  // the permissions or the new type
 };
+uint64_t packed(const avtab_key_t& k) {
+  return uint64_t(k.target_class) << 48 | uint64_t(k.target_type) << 32 | uint64_t(k.source_type) << 16 |
+         uint64_t(k.specified & ~AVTAB_ENABLED);
+}
 struct FlatTable {
   std::vector<FlatEntry> entries;
+  bool read = false;
 };
 thread_local FlatTable* flat_table = nullptr;
 
 int flat_insert(avtab_t*, avtab_key_t* k, avtab_datum_t* d, void* arg) {
-  auto* t = static_cast<FlatTable*>(arg);
-  FlatEntry e;
-  e.key = *k;
-  e.data = (k->specified & AVTAB_XPERMS) ? 0 : d->data;
-  t->entries.push_back(e);
+  if (k->specified & AVTAB_XPERMS) return 0;
+  static_cast<FlatTable*>(arg)->entries.push_back(FlatEntry{packed(*k), d->data});
   return 0;
 }
 }  // namespace
@@ -89,6 +95,7 @@ int __wrap_avtab_read(avtab_t* a, struct policy_file* fp, uint32_t vers) {
   // (read_compiled_policy sets it back to 0).
   if (avtab_alloc(a, nel) != 0) return -1;
   a->nel = nel;
+  t->read = true;
   return 0;
 }
 
@@ -122,7 +129,14 @@ sel::Range range_of(const mls_range_t& r) {
 struct Converter {
   policydb_t& p;
   sel::CompiledPolicy& out;
-  std::unordered_map<const void*, std::pair<uint32_t, bool>> conditional;  // avtab node -> (condition, when)
+  // avtab node -> (condition, when), sorted by node; a node on several lists
+  // takes the last one read
+  struct CondOf {
+    const void* node;
+    uint32_t condition;
+    bool when;
+  };
+  std::vector<CondOf> conditional;
 
   void types() {
     out.types.resize(p.p_types.nprim);
@@ -211,7 +225,6 @@ struct Converter {
       out.booleans[i].name = p.p_bool_val_to_name[i] ? p.p_bool_val_to_name[i] : fmt::format("bool{}", i + 1);
       out.booleans[i].value = p.bool_val_to_struct[i] && p.bool_val_to_struct[i]->state;
     }
-    conditional.reserve(p.te_cond_avtab.nel);
     for (const cond_node_t* c = p.cond_list; c; c = c->next) {
       sel::Condition cond;
       for (const cond_expr_t* e = c->expr; e; e = e->next) {
@@ -222,54 +235,51 @@ struct Converter {
       }
       uint32_t index = uint32_t(out.conditions.size());
       out.conditions.push_back(std::move(cond));
-      for (const cond_av_list_t* l = c->true_list; l; l = l->next) conditional[l->node] = {index, true};
-      for (const cond_av_list_t* l = c->false_list; l; l = l->next) conditional[l->node] = {index, false};
+      for (const cond_av_list_t* l = c->true_list; l; l = l->next) conditional.push_back({l->node, index, true});
+      for (const cond_av_list_t* l = c->false_list; l; l = l->next) conditional.push_back({l->node, index, false});
     }
+    std::stable_sort(conditional.begin(), conditional.end(),
+                     [](const CondOf& a, const CondOf& b) { return std::less<const void*>()(a.node, b.node); });
   }
 
   bool type_value(uint32_t v) const { return v >= 1 && v <= p.p_types.nprim && p.type_val_to_struct[v - 1]; }
   bool class_value(uint32_t v) const {
     return v >= 1 && v <= p.p_classes.nprim && p.class_val_to_struct[v - 1];
   }
-  // (class, target, source, kind) in one integer: sorted by it, the rules on
-  // one (class, target) pair are contiguous, as CompiledPolicy keeps them.
-  static uint64_t packed(const avtab_key_t& k) {
-    return uint64_t(k.target_class) << 48 | uint64_t(k.target_type) << 32 | uint64_t(k.source_type) << 16 |
-           uint64_t(k.specified & ~AVTAB_ENABLED);
-  }
-
   // The unconditional table read flat (__wrap_avtab_read), with the checks
   // libsepol makes on it: values in range (policydb_validate), no key twice
   // (avtab_insert; extended permissions may repeat) and no conditional type
-  // rule repeating an unconditional one (cond_insertf). Fills `allows` and
-  // `type_transitions` in CompiledPolicy's order. Empty when fine, else why not.
-  std::string flat(const FlatTable& t) {
-    struct Keyed {
-      uint64_t key;
-      uint32_t data;
-    };
-    std::vector<Keyed> keyed;
-    keyed.reserve(t.entries.size());
-    for (const FlatEntry& e : t.entries) {
-      const avtab_key_t& k = e.key;
-      if (!type_value(k.source_type) || !type_value(k.target_type) || !class_value(k.target_class))
+  // rule repeating an unconditional one (cond_insertf). Sorts `t` and leaves
+  // in `allows` and `transitions` the unconditional rules in
+  // CompiledPolicy's order. Empty when fine, else why not.
+  std::string flat(FlatTable& t, std::vector<sel::AllowRule>& allows,
+                   std::vector<sel::TypeTransition>& transitions) {
+    std::vector<FlatEntry>& keyed = t.entries;
+    for (const FlatEntry& e : keyed) {
+      if (!type_value(e.key >> 16 & 0xffff) || !type_value(e.key >> 32 & 0xffff) || !class_value(e.key >> 48))
         return "a rule names a type or class the policy does not define";
-      uint16_t spec = k.specified & ~AVTAB_ENABLED;
-      if ((spec & AVTAB_TYPE) && !type_value(e.data)) return "a type rule gives a type the policy does not define";
-      if (!(spec & AVTAB_XPERMS)) keyed.push_back({packed(k), e.data});
+      if ((e.key & AVTAB_TYPE) && !type_value(e.data)) return "a type rule gives a type the policy does not define";
     }
     // Least significant digit first, 16 bits a pass (a pass whose digit is
     // the same everywhere is skipped): about 4x faster than std::sort here.
-    std::vector<Keyed> spare(keyed.size());
+    std::vector<FlatEntry> spare(keyed.size());
     std::vector<uint32_t> count(0x10001);
     for (unsigned shift = 0; shift < 64; shift += 16) {
       std::fill(count.begin(), count.end(), 0);
-      for (const Keyed& k : keyed) ++count[(k.key >> shift & 0xffff) + 1];
+      for (const FlatEntry& k : keyed) ++count[(k.key >> shift & 0xffff) + 1];
       if (std::find(count.begin() + 1, count.end(), uint32_t(keyed.size())) != count.end()) continue;
       for (size_t d = 1; d < count.size(); ++d) count[d] += count[d - 1];
-      for (const Keyed& k : keyed) spare[count[k.key >> shift & 0xffff]++] = k;
+      for (const FlatEntry& k : keyed) spare[count[k.key >> shift & 0xffff]++] = k;
       keyed.swap(spare);
     }
+    std::vector<FlatEntry>().swap(spare);
+    size_t n_allows = 0, n_transitions = 0;
+    for (const FlatEntry& e : keyed) {
+      n_allows += (e.key & 0xffff) == AVTAB_ALLOWED;
+      n_transitions += (e.key & 0xffff) == AVTAB_TRANSITION;
+    }
+    allows.reserve(n_allows);
+    transitions.reserve(n_transitions);
     for (size_t i = 0; i < keyed.size(); ++i) {
       if (i && keyed[i].key == keyed[i - 1].key) return "a rule is listed twice";
       uint64_t key = keyed[i].key;
@@ -277,34 +287,35 @@ struct Converter {
       auto target = uint32_t((key >> 32 & 0xffff) - 1), source = uint32_t((key >> 16 & 0xffff) - 1);
       uint16_t spec = key & 0xffff;
       if (spec == AVTAB_ALLOWED) {
-        out.allows.push_back(sel::AllowRule{source, target, cls, keyed[i].data, sel::kNone, true});
+        allows.push_back(sel::AllowRule{source, target, cls, keyed[i].data, sel::kNone, true});
       } else if (spec == AVTAB_TRANSITION) {
-        out.type_transitions.push_back(sel::TypeTransition{source, target, cls, keyed[i].data - 1, sel::kNone, true});
+        transitions.push_back(sel::TypeTransition{source, target, cls, keyed[i].data - 1, sel::kNone, true});
       }
     }
     for (uint32_t slot = 0; slot < p.te_cond_avtab.nslot; ++slot) {
       for (avtab_ptr_t n = p.te_cond_avtab.htable[slot]; n; n = n->next) {
         if (!(n->key.specified & AVTAB_TYPE)) continue;
-        Keyed probe{packed(n->key), 0};
+        FlatEntry probe{packed(n->key), 0};
         if (std::binary_search(keyed.begin(), keyed.end(), probe,
-                               [](const Keyed& a, const Keyed& b) { return a.key < b.key; }))
+                               [](const FlatEntry& a, const FlatEntry& b) { return a.key < b.key; }))
           return "a conditional type rule repeats an unconditional one";
       }
     }
     return {};
   }
 
-  // Sorts the rules from index `from` on (the conditional ones, in table
-  // order) by (class, target, source), keeping their order among equals, and
-  // merges them after the sorted ones before: CompiledPolicy::index's order.
+  // `sorted` (the unconditional rules, in order) and `more` (the conditional
+  // ones, in table order, sorted here keeping their order among equals)
+  // merged into `out` by (class, target, source), a rule of `sorted` first
+  // among equals: CompiledPolicy::index's order.
   template <typename Rule>
-  static void merge_tail(std::vector<Rule>& rules, size_t from) {
+  static void merge_into(std::vector<Rule>& out, const std::vector<Rule>& sorted, std::vector<Rule>& more) {
     auto less = [](const Rule& a, const Rule& b) {
       return std::tie(a.cls, a.target, a.source) < std::tie(b.cls, b.target, b.source);
     };
-    auto mid = rules.begin() + std::ptrdiff_t(from);
-    std::stable_sort(mid, rules.end(), less);
-    std::inplace_merge(rules.begin(), mid, rules.end(), less);
+    std::stable_sort(more.begin(), more.end(), less);
+    out.reserve(out.size() + sorted.size() + more.size());
+    std::merge(sorted.begin(), sorted.end(), more.begin(), more.end(), std::back_inserter(out), less);
   }
 
   void avtab(const avtab_t& tab, bool is_conditional) {
@@ -313,10 +324,11 @@ struct Converter {
         uint32_t condition = sel::kNone;
         bool when = true;
         if (is_conditional) {
-          auto it = conditional.find(n);
-          if (it == conditional.end()) continue;  // not on any condition's list: never enabled
-          condition = it->second.first;
-          when = it->second.second;
+          auto it = std::upper_bound(conditional.begin(), conditional.end(), static_cast<const void*>(n),
+                                     [](const void* a, const CondOf& b) { return std::less<const void*>()(a, b.node); });
+          if (it == conditional.begin() || std::prev(it)->node != n) continue;  // on no condition's list: never enabled
+          condition = std::prev(it)->condition;
+          when = std::prev(it)->when;
         }
         const avtab_key_t& k = n->key;
         uint16_t spec = k.specified & ~AVTAB_ENABLED;
@@ -470,9 +482,10 @@ std::shared_ptr<sel::CompiledPolicy> read_compiled_policy(std::string_view bytes
   policy_file pf;
   policy_file_init(&pf);
   pf.type = PF_USE_MEMORY;
-  std::string copy(bytes);  // libsepol reads through a non-const pointer
-  pf.data = copy.data();
-  pf.len = copy.size();
+  // libsepol's policy_file points at the bytes through a non-const pointer
+  // but only copies out of it (next_entry), so the caller's bytes are lent.
+  pf.data = const_cast<char*>(bytes.data());
+  pf.len = bytes.size();
   policydb_t p;
   FlatTable table;
   if (policydb_init(&p)) {
@@ -482,7 +495,7 @@ std::shared_ptr<sel::CompiledPolicy> read_compiled_policy(std::string_view bytes
   flat_table = &table;
   int read = policydb_read(&p, &pf, 0);
   flat_table = nullptr;
-  if (!table.entries.empty()) p.te_avtab.nel = 0;  // its entries are in `table`, not in its slots
+  if (table.read) p.te_avtab.nel = 0;  // its entries are in `table`, not in its slots
   if (read != 0) {
     policydb_destroy(&p);
     diags.error(
@@ -502,16 +515,22 @@ std::shared_ptr<sel::CompiledPolicy> read_compiled_policy(std::string_view bytes
   c.types();
   c.classes();
   c.booleans_and_conditions();
-  if (std::string bad = c.flat(table); !bad.empty()) {
+  std::vector<sel::AllowRule> flat_allows;
+  std::vector<sel::TypeTransition> flat_transitions;
+  if (std::string bad = c.flat(table, flat_allows, flat_transitions); !bad.empty()) {
     policydb_destroy(&p);
     diags.error("RP3501", where, fmt::format("`{}` is not a valid compiled SELinux policy: {}", file, bad));
     return nullptr;
   }
-  size_t sorted_allows = out->allows.size(), sorted_transitions = out->type_transitions.size();
+  std::vector<FlatEntry>().swap(table.entries);
   c.avtab(p.te_avtab, false);  // empty unless libsepol read it (a policy not read from memory)
   c.avtab(p.te_cond_avtab, true);
-  Converter::merge_tail(out->allows, sorted_allows);
-  Converter::merge_tail(out->type_transitions, sorted_transitions);
+  std::vector<sel::AllowRule> more_allows;
+  std::vector<sel::TypeTransition> more_transitions;
+  more_allows.swap(out->allows);
+  more_transitions.swap(out->type_transitions);
+  Converter::merge_into(out->allows, flat_allows, more_allows);
+  Converter::merge_into(out->type_transitions, flat_transitions, more_transitions);
   c.transitions();
   c.roles_and_users();
   c.mls();
