@@ -40,6 +40,21 @@ if [[ $policy != /etc/selinux/default/policy/policy.33 ]]; then
 fi
 
 now() { date +%s%N; }
+# CPU time (task-clock, ms) through perf stat when perf works here: on a
+# shared machine it varies less than wall time.
+cpu=""
+if command -v perf >/dev/null && perf stat -x, -e task-clock -o "$work/probe" true 2>/dev/null; then cpu=yes; fi
+run_timed() { # OUT_FILE CPU_FILE COMMAND... ; prints the exit code
+  local out=$1 cpufile=$2 rc=0
+  shift 2
+  if [[ -n $cpu ]]; then
+    perf stat -x, -e task-clock -o "$work/stat" "$@" >"$out" 2>&1 || rc=$?
+    awk -F, '/task-clock/ { print $1 }' "$work/stat" >>"$cpufile"
+  else
+    "$@" >"$out" 2>&1 || rc=$?
+  fi
+  echo "$rc"
+}
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # sesearch's answer: "yes" when it prints an unconditional rule granting PERM,
@@ -61,19 +76,26 @@ sesearch_answer() {
 }
 
 status=0
-printf '%-8s %6s %14s %14s %8s %s\n' perm runs "sesearch (ms)" "rampart (ms)" ratio answer
+echo "median of $reps runs each; wall time, and CPU time (task-clock) when perf is there"
+printf '%-8s %14s %14s %8s %14s %14s %8s %s\n' perm "sesearch wall" "rampart wall" ratio "sesearch cpu" "rampart cpu" ratio answer
 for perm in write append; do
   question="can domain $source_type $perm \"/httpd.log\""
   : >"$work/s.ms"
   : >"$work/r.ms"
+  : >"$work/s.cpu"
+  : >"$work/r.cpu"
   answers=""
   for ((i = 0; i < reps; ++i)); do
     t0=$(now)
-    "$sesearch" -A -s "$source_type" -t "$target_type" -c file -p "$perm" "$policy" >"$work/s.out"
+    src=$(run_timed "$work/s.out" "$work/s.cpu" "$sesearch" -A -s "$source_type" -t "$target_type" -c file -p "$perm" "$policy")
     t1=$(now)
-    rc=0
-    "$rampart" query "$rfile" "$question" >"$work/r.out" 2>&1 || rc=$?
+    rc=$(run_timed "$work/r.out" "$work/r.cpu" "$rampart" query "$rfile" "$question")
     t2=$(now)
+    if [[ $src != 0 ]]; then
+      echo "selinux_bench: sesearch exited $src:" >&2
+      cat "$work/s.out" >&2
+      exit 1
+    fi
     echo $(((t1 - t0) / 1000)) >>"$work/s.ms"
     echo $(((t2 - t1) / 1000)) >>"$work/r.ms"
     s_answer=$(sesearch_answer "$work/s.out")
@@ -95,8 +117,12 @@ for perm in write append; do
   done
   s_med=$(median <"$work/s.ms")
   r_med=$(median <"$work/r.ms")
-  awk -v p="$perm" -v n="$reps" -v s="$s_med" -v r="$r_med" -v a="$answers" \
-    'BEGIN { printf "%-8s %6d %14.1f %14.1f %7.1fx %s\n", p, n, s / 1000, r / 1000, s / r, a }'
+  s_cpu=$([[ -n $cpu ]] && median <"$work/s.cpu" || echo 0)
+  r_cpu=$([[ -n $cpu ]] && median <"$work/r.cpu" || echo 0)
+  awk -v p="$perm" -v s="$s_med" -v r="$r_med" -v sc="$s_cpu" -v rc="$r_cpu" -v a="$answers" 'BEGIN {
+    printf "%-8s %11.1f ms %11.1f ms %7.1fx", p, s / 1000, r / 1000, s / r
+    if (rc > 0) printf " %11.1f ms %11.1f ms %7.1fx", sc, rc, sc / rc; else printf " %14s %14s %8s", "-", "-", "-"
+    printf " %s\n", a }'
 done
 echo "rampart's answer (last run of append):"
 sed 's/^/  /' "$work/r.out"

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <tuple>
@@ -57,11 +58,46 @@ uint64_t packed(const avtab_key_t& k) {
   return uint64_t(k.target_class) << 48 | uint64_t(k.target_type) << 32 | uint64_t(k.source_type) << 16 |
          uint64_t(k.specified & ~AVTAB_ENABLED);
 }
+// A conditional rule: its entry, its condition (the index of its node in the
+// policy's list) and the branch it is on, in file order.
+struct FlatConditional {
+  FlatEntry entry;
+  uint32_t node = 0;
+  bool when = true;
+};
 struct FlatTable {
   std::vector<FlatEntry> entries;
   bool read = false;
+  std::vector<FlatConditional> conditional;
+  bool conditional_read = false;
+  std::string error;  // what made the read fail, when it is ours to say
 };
 thread_local FlatTable* flat_table = nullptr;
+thread_local FlatTable* flat_conditional = nullptr;
+
+struct ConditionalSink {
+  FlatTable* table;
+  uint32_t node;
+  bool when;
+};
+int flat_conditional_insert(avtab_t*, avtab_key_t* k, avtab_datum_t* d, void* arg) {
+  auto* sink = static_cast<ConditionalSink*>(arg);
+  if (k->specified & AVTAB_XPERMS) {
+    sink->table->error = "a conditional rule has extended permissions";
+    return -1;
+  }
+  sink->table->conditional.push_back(FlatConditional{FlatEntry{packed(*k), d->data}, sink->node, sink->when});
+  return 0;
+}
+
+bool next_u32(policy_file* fp, uint32_t& v) {
+  if (fp->len < sizeof v) return false;
+  std::memcpy(&v, fp->data, sizeof v);
+  fp->data += sizeof v;
+  fp->len -= sizeof v;
+  v = le32toh(v);
+  return true;
+}
 
 int flat_insert(avtab_t*, avtab_key_t* k, avtab_datum_t* d, void* arg) {
   if (k->specified & AVTAB_XPERMS) return 0;
@@ -73,6 +109,59 @@ int flat_insert(avtab_t*, avtab_key_t* k, avtab_datum_t* d, void* arg) {
 extern "C" {
 int __real_avtab_read(avtab_t* a, struct policy_file* fp, uint32_t vers);
 int __wrap_avtab_read(avtab_t* a, struct policy_file* fp, uint32_t vers);
+int __real_cond_read_list(policydb_t* p, cond_list_t** list, void* fp);
+int __wrap_cond_read_list(policydb_t* p, cond_list_t** list, void* fp);
+}
+
+// The conditional rules, likewise (policydb_read's call of cond_read_list):
+// the nodes and their expressions are built as libsepol's cond_read_node
+// builds them, with its expression check (expr_isvalid), but each node's
+// rules go to a flat vector instead of the conditional table and the node's
+// lists. The checks cond_insertf makes on type rules are made in
+// read_compiled_policy.
+int __wrap_cond_read_list(policydb_t* p, cond_list_t** list, void* fpv) {
+  FlatTable* t = flat_conditional;
+  auto* fp = static_cast<policy_file*>(fpv);
+  if (!t || fp->type != PF_USE_MEMORY || p->policy_type != POLICY_KERN) return __real_cond_read_list(p, list, fpv);
+  flat_conditional = nullptr;
+  uint32_t len = 0;
+  if (!next_u32(fp, len)) return -1;
+  cond_node_t* last = nullptr;
+  for (uint32_t i = 0; i < len; ++i) {
+    auto* node = static_cast<cond_node_t*>(calloc(1, sizeof(cond_node_t)));
+    if (!node) return -1;
+    // Linked at once: on failure policydb_destroy frees what was read.
+    (last ? last->next : *list) = node;
+    last = node;
+    uint32_t state = 0, exprs = 0;
+    if (!next_u32(fp, state) || !next_u32(fp, exprs)) return -1;
+    node->cur_state = int(state);
+    cond_expr_t* last_expr = nullptr;
+    for (uint32_t j = 0; j < exprs; ++j) {
+      uint32_t type = 0, boolean = 0;
+      if (!next_u32(fp, type) || !next_u32(fp, boolean)) return -1;
+      auto* e = static_cast<cond_expr_t*>(calloc(1, sizeof(cond_expr_t)));
+      if (!e) return -1;
+      e->expr_type = type;
+      e->sepol_bool_value = boolean;
+      (last_expr ? last_expr->next : node->expr) = e;
+      last_expr = e;
+      if (type < COND_BOOL || type > COND_LAST || boolean > p->p_bools.nprim) {
+        t->error = "a condition uses an unknown operator or boolean";
+        return -1;
+      }
+    }
+    for (bool when : {true, false}) {
+      uint32_t rules = 0;
+      if (!next_u32(fp, rules) || rules > fp->len / 8) return -1;
+      ConditionalSink sink{t, i, when};
+      for (uint32_t r = 0; r < rules; ++r) {
+        if (avtab_read_item(fp, p->policyvers, &p->te_cond_avtab, flat_conditional_insert, &sink) != 0) return -1;
+      }
+    }
+  }
+  t->conditional_read = true;
+  return 0;
 }
 
 int __wrap_avtab_read(avtab_t* a, struct policy_file* fp, uint32_t vers) {
@@ -292,16 +381,56 @@ struct Converter {
         transitions.push_back(sel::TypeTransition{source, target, cls, keyed[i].data - 1, sel::kNone, true});
       }
     }
+    auto unconditional = [&](uint64_t key) {
+      return std::binary_search(keyed.begin(), keyed.end(), FlatEntry{key, 0},
+                                [](const FlatEntry& a, const FlatEntry& b) { return a.key < b.key; });
+    };
     for (uint32_t slot = 0; slot < p.te_cond_avtab.nslot; ++slot) {
       for (avtab_ptr_t n = p.te_cond_avtab.htable[slot]; n; n = n->next) {
-        if (!(n->key.specified & AVTAB_TYPE)) continue;
-        FlatEntry probe{packed(n->key), 0};
-        if (std::binary_search(keyed.begin(), keyed.end(), probe,
-                               [](const FlatEntry& a, const FlatEntry& b) { return a.key < b.key; }))
+        if ((n->key.specified & AVTAB_TYPE) && unconditional(packed(n->key)))
           return "a conditional type rule repeats an unconditional one";
       }
     }
+    // The conditional rules read flat: values in range, and cond_insertf's
+    // rule for type rules: a key once, or twice on the true then the false
+    // branch of one condition.
+    std::vector<const FlatConditional*> type_rules;
+    for (const FlatConditional& c : t.conditional) {
+      uint64_t key = c.entry.key;
+      if (!type_value(key >> 16 & 0xffff) || !type_value(key >> 32 & 0xffff) || !class_value(key >> 48))
+        return "a rule names a type or class the policy does not define";
+      if (key & AVTAB_TYPE) {
+        if (!type_value(c.entry.data)) return "a type rule gives a type the policy does not define";
+        if (unconditional(key)) return "a conditional type rule repeats an unconditional one";
+        type_rules.push_back(&c);
+      }
+    }
+    std::stable_sort(type_rules.begin(), type_rules.end(),
+                     [](const FlatConditional* a, const FlatConditional* b) { return a->entry.key < b->entry.key; });
+    for (size_t i = 0; i < type_rules.size();) {
+      size_t j = i;
+      while (j < type_rules.size() && type_rules[j]->entry.key == type_rules[i]->entry.key) ++j;
+      bool fine = j - i == 1 || (j - i == 2 && type_rules[i]->when && !type_rules[i + 1]->when &&
+                                 type_rules[i]->node == type_rules[i + 1]->node);
+      if (!fine) return "conflicting conditional type rules";
+      i = j;
+    }
     return {};
+  }
+
+  // The conditional rules read flat, in file order.
+  void flat_conditional_rules(const FlatTable& t) {
+    for (const FlatConditional& c : t.conditional) {
+      uint64_t key = c.entry.key;
+      auto cls = uint16_t((key >> 48) - 1);
+      auto target = uint32_t((key >> 32 & 0xffff) - 1), source = uint32_t((key >> 16 & 0xffff) - 1);
+      uint16_t spec = key & 0xffff;
+      if (spec == AVTAB_ALLOWED) {
+        out.allows.push_back(sel::AllowRule{source, target, cls, c.entry.data, c.node, c.when});
+      } else if (spec == AVTAB_TRANSITION) {
+        out.type_transitions.push_back(sel::TypeTransition{source, target, cls, c.entry.data - 1, c.node, c.when});
+      }
+    }
   }
 
   // `sorted` (the unconditional rules, in order) and `more` (the conditional
@@ -493,9 +622,16 @@ std::shared_ptr<sel::CompiledPolicy> read_compiled_policy(std::string_view bytes
     return nullptr;
   }
   flat_table = &table;
+  flat_conditional = &table;
   int read = policydb_read(&p, &pf, 0);
   flat_table = nullptr;
+  flat_conditional = nullptr;
   if (table.read) p.te_avtab.nel = 0;  // its entries are in `table`, not in its slots
+  if (read != 0 && !table.error.empty()) {
+    policydb_destroy(&p);
+    diags.error("RP3501", where, fmt::format("`{}` is not a valid compiled SELinux policy: {}", file, table.error));
+    return nullptr;
+  }
   if (read != 0) {
     policydb_destroy(&p);
     diags.error(
@@ -524,7 +660,9 @@ std::shared_ptr<sel::CompiledPolicy> read_compiled_policy(std::string_view bytes
   }
   std::vector<FlatEntry>().swap(table.entries);
   c.avtab(p.te_avtab, false);  // empty unless libsepol read it (a policy not read from memory)
-  c.avtab(p.te_cond_avtab, true);
+  c.avtab(p.te_cond_avtab, true);  // empty unless libsepol read the conditional rules
+  c.flat_conditional_rules(table);
+  std::vector<FlatConditional>().swap(table.conditional);
   std::vector<sel::AllowRule> more_allows;
   std::vector<sel::TypeTransition> more_transitions;
   more_allows.swap(out->allows);
