@@ -498,9 +498,10 @@ Explanation explain(const HostView& view, const Context& s, const Context& t, ui
       Context other = t;
       other.type = result;
       if (!view.compute_av(s, other, cls, requested).granted()) return;
-      lines.insert(fmt::format("`{}` gives a {} that {} creates in a {} directory the type {}, on which it may {}",
-                               rule, p.classes[cls].name, type_name(p, s.type), type_name(p, directory),
-                               type_name(p, result), p.permissions_text(cls, requested)));
+      lines.insert(
+          fmt::format("`{}` gives a {} that {} creates in a {} directory the type {}, on which it may {}",
+                      rule, p.classes[cls].name, type_name(p, s.type), type_name(p, directory),
+                      type_name(p, result), p.permissions_text(cls, requested)));
     };
     for (const TypeTransition& tt : p.type_transitions) {
       if (tt.source != s.type || tt.cls != cls) continue;
@@ -512,8 +513,8 @@ Explanation explain(const HostView& view, const Context& s, const Context& t, ui
     for (const NameTransition& nt : p.name_transitions) {
       if (nt.cls != cls || !std::binary_search(nt.sources.begin(), nt.sources.end(), s.type)) continue;
       consider(nt.target, nt.result,
-               fmt::format("type_transition {} {}:{} {} \"{}\";", type_name(p, s.type), type_name(p, nt.target),
-                           p.classes[cls].name, type_name(p, nt.result), nt.name));
+               fmt::format("type_transition {} {}:{} {} \"{}\";", type_name(p, s.type),
+                           type_name(p, nt.target), p.classes[cls].name, type_name(p, nt.result), nt.name));
     }
     e.transitions.assign(lines.begin(), lines.end());
   }

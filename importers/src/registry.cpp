@@ -15,7 +15,9 @@ void Registry::add(std::unique_ptr<Importer> importer) {
   importers_[name] = std::move(importer);
 }
 
-bool Registry::supports(const std::string& format) const { return importers_.count(format) > 0; }
+bool Registry::supports(const std::string& format) const {
+  return importers_.count(format) > 0;
+}
 
 std::vector<std::string> Registry::formats() const {
   std::vector<std::string> out;

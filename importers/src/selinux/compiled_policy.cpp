@@ -3,17 +3,16 @@
 // through the static libsepol.a; the decision functions are never called
 // here (only the tests use them, as the oracle).
 
-#include <fmt/format.h>
-
 #include <endian.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <iterator>
 #include <tuple>
-#include <functional>
 
 #include "rampart/importers/selinux.h"
 
@@ -122,7 +121,8 @@ int __wrap_cond_read_list(policydb_t* p, cond_list_t** list, void* fp);
 int __wrap_cond_read_list(policydb_t* p, cond_list_t** list, void* fpv) {
   FlatTable* t = flat_conditional;
   auto* fp = static_cast<policy_file*>(fpv);
-  if (!t || fp->type != PF_USE_MEMORY || p->policy_type != POLICY_KERN) return __real_cond_read_list(p, list, fpv);
+  if (!t || fp->type != PF_USE_MEMORY || p->policy_type != POLICY_KERN)
+    return __real_cond_read_list(p, list, fpv);
   flat_conditional = nullptr;
   uint32_t len = 0;
   if (!next_u32(fp, len)) return -1;
@@ -156,7 +156,8 @@ int __wrap_cond_read_list(policydb_t* p, cond_list_t** list, void* fpv) {
       if (!next_u32(fp, rules) || rules > fp->len / 8) return -1;
       ConditionalSink sink{t, i, when};
       for (uint32_t r = 0; r < rules; ++r) {
-        if (avtab_read_item(fp, p->policyvers, &p->te_cond_avtab, flat_conditional_insert, &sink) != 0) return -1;
+        if (avtab_read_item(fp, p->policyvers, &p->te_cond_avtab, flat_conditional_insert, &sink) != 0)
+          return -1;
       }
     }
   }
@@ -324,11 +325,14 @@ struct Converter {
       }
       uint32_t index = uint32_t(out.conditions.size());
       out.conditions.push_back(std::move(cond));
-      for (const cond_av_list_t* l = c->true_list; l; l = l->next) conditional.push_back({l->node, index, true});
-      for (const cond_av_list_t* l = c->false_list; l; l = l->next) conditional.push_back({l->node, index, false});
+      for (const cond_av_list_t* l = c->true_list; l; l = l->next)
+        conditional.push_back({l->node, index, true});
+      for (const cond_av_list_t* l = c->false_list; l; l = l->next)
+        conditional.push_back({l->node, index, false});
     }
-    std::stable_sort(conditional.begin(), conditional.end(),
-                     [](const CondOf& a, const CondOf& b) { return std::less<const void*>()(a.node, b.node); });
+    std::stable_sort(conditional.begin(), conditional.end(), [](const CondOf& a, const CondOf& b) {
+      return std::less<const void*>()(a.node, b.node);
+    });
   }
 
   bool type_value(uint32_t v) const { return v >= 1 && v <= p.p_types.nprim && p.type_val_to_struct[v - 1]; }
@@ -347,7 +351,8 @@ struct Converter {
     for (const FlatEntry& e : keyed) {
       if (!type_value(e.key >> 16 & 0xffff) || !type_value(e.key >> 32 & 0xffff) || !class_value(e.key >> 48))
         return "a rule names a type or class the policy does not define";
-      if ((e.key & AVTAB_TYPE) && !type_value(e.data)) return "a type rule gives a type the policy does not define";
+      if ((e.key & AVTAB_TYPE) && !type_value(e.data))
+        return "a type rule gives a type the policy does not define";
     }
     // Least significant digit first, 16 bits a pass (a pass whose digit is
     // the same everywhere is skipped): about 4x faster than std::sort here.
@@ -405,8 +410,9 @@ struct Converter {
         type_rules.push_back(&c);
       }
     }
-    std::stable_sort(type_rules.begin(), type_rules.end(),
-                     [](const FlatConditional* a, const FlatConditional* b) { return a->entry.key < b->entry.key; });
+    std::stable_sort(
+        type_rules.begin(), type_rules.end(),
+        [](const FlatConditional* a, const FlatConditional* b) { return a->entry.key < b->entry.key; });
     for (size_t i = 0; i < type_rules.size();) {
       size_t j = i;
       while (j < type_rules.size() && type_rules[j]->entry.key == type_rules[i]->entry.key) ++j;
@@ -428,7 +434,8 @@ struct Converter {
       if (spec == AVTAB_ALLOWED) {
         out.allows.push_back(sel::AllowRule{source, target, cls, c.entry.data, c.node, c.when});
       } else if (spec == AVTAB_TRANSITION) {
-        out.type_transitions.push_back(sel::TypeTransition{source, target, cls, c.entry.data - 1, c.node, c.when});
+        out.type_transitions.push_back(
+            sel::TypeTransition{source, target, cls, c.entry.data - 1, c.node, c.when});
       }
     }
   }
@@ -453,9 +460,11 @@ struct Converter {
         uint32_t condition = sel::kNone;
         bool when = true;
         if (is_conditional) {
-          auto it = std::upper_bound(conditional.begin(), conditional.end(), static_cast<const void*>(n),
-                                     [](const void* a, const CondOf& b) { return std::less<const void*>()(a, b.node); });
-          if (it == conditional.begin() || std::prev(it)->node != n) continue;  // on no condition's list: never enabled
+          auto it = std::upper_bound(
+              conditional.begin(), conditional.end(), static_cast<const void*>(n),
+              [](const void* a, const CondOf& b) { return std::less<const void*>()(a, b.node); });
+          if (it == conditional.begin() || std::prev(it)->node != n)
+            continue;  // on no condition's list: never enabled
           condition = std::prev(it)->condition;
           when = std::prev(it)->when;
         }
@@ -629,7 +638,8 @@ std::shared_ptr<sel::CompiledPolicy> read_compiled_policy(std::string_view bytes
   if (table.read) p.te_avtab.nel = 0;  // its entries are in `table`, not in its slots
   if (read != 0 && !table.error.empty()) {
     policydb_destroy(&p);
-    diags.error("RP3501", where, fmt::format("`{}` is not a valid compiled SELinux policy: {}", file, table.error));
+    diags.error("RP3501", where,
+                fmt::format("`{}` is not a valid compiled SELinux policy: {}", file, table.error));
     return nullptr;
   }
   if (read != 0) {
@@ -659,7 +669,7 @@ std::shared_ptr<sel::CompiledPolicy> read_compiled_policy(std::string_view bytes
     return nullptr;
   }
   std::vector<FlatEntry>().swap(table.entries);
-  c.avtab(p.te_avtab, false);  // empty unless libsepol read it (a policy not read from memory)
+  c.avtab(p.te_avtab, false);      // empty unless libsepol read it (a policy not read from memory)
   c.avtab(p.te_cond_avtab, true);  // empty unless libsepol read the conditional rules
   c.flat_conditional_rules(table);
   std::vector<FlatConditional>().swap(table.conditional);

@@ -79,7 +79,8 @@ TEST(SelinuxCli, ExplainAvc) {
   // which httpd_t may create, is named.
   std::string create =
       "type=AVC msg=audit(2.0:2): avc:  denied  { create } for pid=1 comm=\"nginx\" name=\"x.log\" "
-      "scontext=system_u:system_r:httpd_t:s0 tcontext=system_u:object_r:var_log_t:s0 tclass=file permissive=0";
+      "scontext=system_u:system_r:httpd_t:s0 tcontext=system_u:object_r:var_log_t:s0 tclass=file "
+      "permissive=0";
   Outcome t = rampart({"explain", "--color", "never", kExample, "--avc", create});
   EXPECT_EQ(t.code, 0) << t.out << t.err;
   EXPECT_NE(t.out.find("no rule `allow httpd_t var_log_t:file create;`"), std::string::npos) << t.out;
