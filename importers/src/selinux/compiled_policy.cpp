@@ -80,11 +80,8 @@ struct ConditionalSink {
   bool when;
 };
 int flat_conditional_insert(avtab_t*, avtab_key_t* k, avtab_datum_t* d, void* arg) {
+  if (k->specified & AVTAB_XPERMS) return 0;  // not modelled (docs/importers/selinux.md)
   auto* sink = static_cast<ConditionalSink*>(arg);
-  if (k->specified & AVTAB_XPERMS) {
-    sink->table->error = "a conditional rule has extended permissions";
-    return -1;
-  }
   sink->table->conditional.push_back(FlatConditional{FlatEntry{packed(*k), d->data}, sink->node, sink->when});
   return 0;
 }
