@@ -34,10 +34,11 @@ extern "C" {
 }
 // clang-format on
 
-// The unconditional rule table (te_avtab: about 80,000 allow, dontaudit,
-// auditallow and type rules in Debian's policy) is the bulk of a policy, and
-// libsepol spends most of its reading time putting it into a hash table,
-// then freeing it, and rampart more copying it out again. While
+// The rule tables (te_avtab: about 80,000 unconditional allow, dontaudit,
+// auditallow and type rules in Debian's policy; the conditional rules,
+// about 24,000 more) are the bulk of a policy, and libsepol spends most of
+// its reading time putting them into hash tables, then freeing them, and
+// rampart more copying them out again. While
 // read_compiled_policy runs, the linker's --wrap (importers/CMakeLists.txt)
 // sends policydb_read's call of avtab_read here: each entry is still read by
 // libsepol's own avtab_read_item, but into a flat vector, and the table
@@ -68,7 +69,6 @@ struct FlatTable {
   std::vector<FlatEntry> entries;
   bool read = false;
   std::vector<FlatConditional> conditional;
-  bool conditional_read = false;
   std::string error;  // what made the read fail, when it is ours to say
 };
 thread_local FlatTable* flat_table = nullptr;
@@ -158,7 +158,6 @@ int __wrap_cond_read_list(policydb_t* p, cond_list_t** list, void* fpv) {
       }
     }
   }
-  t->conditional_read = true;
   return 0;
 }
 
@@ -387,7 +386,7 @@ struct Converter {
       return std::binary_search(keyed.begin(), keyed.end(), FlatEntry{key, 0},
                                 [](const FlatEntry& a, const FlatEntry& b) { return a.key < b.key; });
     };
-    for (uint32_t slot = 0; slot < p.te_cond_avtab.nslot; ++slot) {
+    for (uint32_t slot = 0; p.te_cond_avtab.htable && slot < p.te_cond_avtab.nslot; ++slot) {
       for (avtab_ptr_t n = p.te_cond_avtab.htable[slot]; n; n = n->next) {
         if ((n->key.specified & AVTAB_TYPE) && unconditional(packed(n->key)))
           return "a conditional type rule repeats an unconditional one";
@@ -452,7 +451,7 @@ struct Converter {
   }
 
   void avtab(const avtab_t& tab, bool is_conditional) {
-    for (uint32_t slot = 0; slot < tab.nslot; ++slot) {
+    for (uint32_t slot = 0; tab.htable && slot < tab.nslot; ++slot) {
       for (avtab_ptr_t n = tab.htable[slot]; n; n = n->next) {
         uint32_t condition = sel::kNone;
         bool when = true;
