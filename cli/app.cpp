@@ -515,6 +515,11 @@ int cmd_explain_avc(const std::string& file, const std::string& host_name, const
       for (const auto& c : ex.constraints) parts.push_back(c);
       if (ex.booleans.empty() && ex.constraints.empty())
         parts.push_back("no boolean of the policy would grant it");
+      // A created object labelled otherwise by a transition rule (at most
+      // five, the rest counted).
+      for (size_t i = 0; i < ex.transitions.size() && i < 5; ++i) parts.push_back(ex.transitions[i]);
+      if (ex.transitions.size() > 5)
+        parts.push_back(fmt::format("{} more type transitions would label it so", ex.transitions.size() - 5));
     }
     for (const auto& n : unknown_perms) parts.push_back(fmt::format("the class has no permission `{}`", n));
     for (const auto& n : ex.notes) parts.push_back(n);
