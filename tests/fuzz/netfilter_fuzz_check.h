@@ -7,6 +7,7 @@
 // "\x00" and the seeds that carry them. Inputs with a NUL byte are also read
 // whole, as one dump, so NUL bytes inside a dump are fuzzed too.
 
+#include "fuzz_check.h"
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -18,13 +19,6 @@
 #include "rampart/importers/netfilter.h"
 
 namespace rampart::fuzz {
-
-inline void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-  }
-}
 
 struct NetfilterInput {
   std::string_view dump;

@@ -4,6 +4,7 @@
 // never a crash, a hang or a leak; and every record a parser returns without
 // an error must carry a line of the input.
 
+#include "fuzz_check.h"
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -14,13 +15,6 @@
 #include "rampart/importers/selinux.h"
 
 namespace rampart::fuzz {
-
-inline void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    abort();
-  }
-}
 
 inline size_t lines_in(std::string_view text) {
   size_t n = 1;
