@@ -6,7 +6,6 @@
 // name reference and imported object points at something that exists; and
 // without errors the fragment merges into a policy.
 
-#include "fuzz_check.h"
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "rampart/core/policy.h"
 #include "rampart/importers/linux.h"
 
@@ -47,7 +47,8 @@ inline void check_import(const core::ImportResult& r, std::initializer_list<std:
   for (const auto& m : f.mounts) check(normalised(m.path), "a mount path not absolute and normalised");
   for (const auto& s : f.services) {
     check(!s.name.empty(), "a service without a name");
-    for (const auto& a : s.accesses) check(!a.path.empty() && a.path[0] == '/', "an access path not absolute");
+    for (const auto& a : s.accesses)
+      check(!a.path.empty() && a.path[0] == '/', "an access path not absolute");
     for (const auto& m : s.view) check(normalised(m.path), "a view path not absolute and normalised");
   }
   for (const auto& o : r.objects) {

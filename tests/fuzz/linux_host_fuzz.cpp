@@ -56,8 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   write(dir / "manifest.json", std::string(reinterpret_cast<const char*>(data), size));
   auto r = importers::import_host_folder(dir.string(), "web1", core::Origin::policy("fuzz.rampart", 1, 1));
   fuzz::check_import(r,
-                     {"RP3609", "RP0001", "RP3601", "RP3602", "RP3603", "RP3604", "RP3605", "RP3606", "RP3607",
-                      "RP3608", "RP3401", "RP3402", "RP3403", "RP3404", "RP3405"},
+                     {"RP3609", "RP0001", "RP3601", "RP3602", "RP3603", "RP3604", "RP3605", "RP3606",
+                      "RP3607", "RP3608", "RP3401", "RP3402", "RP3403", "RP3404", "RP3405"},
                      false);
   for (const auto& d : r.diagnostics.items()) {
     fuzz::check(d.origin.file.rfind("web1", 0) == 0 || d.origin.file == "fuzz.rampart",

@@ -7,13 +7,13 @@
 // "\x00" and the seeds that carry them. Inputs with a NUL byte are also read
 // whole, as one dump, so NUL bytes inside a dump are fuzzed too.
 
-#include "fuzz_check.h"
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "rampart/core/evaluator.h"
 #include "rampart/core/policy.h"
 #include "rampart/importers/netfilter.h"

@@ -4,13 +4,13 @@
 // never a crash, a hang or a leak; and every record a parser returns without
 // an error must carry a line of the input.
 
-#include "fuzz_check.h"
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "rampart/core/diagnostic.h"
 #include "rampart/importers/selinux.h"
 
@@ -36,7 +36,8 @@ inline void check_diagnostics(const core::Diagnostics& diags, std::string_view t
 }
 
 inline void check_origin(const core::Origin& o, std::string_view text) {
-  check(o.file == "fuzz.txt" && o.line > 0 && o.line <= lines_in(text), "a record without a line of the input");
+  check(o.file == "fuzz.txt" && o.line > 0 && o.line <= lines_in(text),
+        "a record without a line of the input");
 }
 
 }  // namespace rampart::fuzz

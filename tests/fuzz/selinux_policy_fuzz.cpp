@@ -18,7 +18,8 @@ using namespace rampart;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view bytes(reinterpret_cast<const char*>(data), size);
   core::Diagnostics diags;
-  auto p = importers::read_compiled_policy(bytes, "fuzz.33", core::Origin::policy("fuzz.rampart", 1, 1), diags);
+  auto p =
+      importers::read_compiled_policy(bytes, "fuzz.33", core::Origin::policy("fuzz.rampart", 1, 1), diags);
   for (const auto& d : diags.items()) {
     fuzz::check(d.code == "RP3501", "a diagnostic with another code");
     fuzz::check(!d.message.empty(), "a diagnostic without a message");
@@ -26,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::check(bool(p) != diags.has_errors(), "a policy with an error, or no policy and no error");
   if (!p) return 0;
   for (const auto& a : p->allows) {
-    fuzz::check(a.source < p->types.size() && a.target < p->types.size(), "an allow rule with an unknown type");
+    fuzz::check(a.source < p->types.size() && a.target < p->types.size(),
+                "an allow rule with an unknown type");
     fuzz::check(a.cls < p->classes.size(), "an allow rule with an unknown class");
     fuzz::check(a.condition == core::selinux::kNone || a.condition < p->conditions.size(),
                 "an allow rule with an unknown condition");
