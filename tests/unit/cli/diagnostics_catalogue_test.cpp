@@ -6,7 +6,11 @@
 //   - every documented code is in the sources, unless its heading says
 //     `(retired)`, and a retired code is in no source;
 //   - every code is produced by a golden case (tests/golden/cases/*.txt or
-//     *.json) whose expected output, after the command line, holds `[RPnnnn]`.
+//     *.json) whose expected output, after the command line, holds `[RPnnnn]`;
+//   - where the code has its own case, tests/golden/cases/diag_RPnnnn.txt
+//     (run on the files in tests/golden/cases/diagnostics/), the example in
+//     its section is that run: every line it prints is in the section, with
+//     paths relative to that folder.
 // A code added without its documentation and golden case fails here.
 
 #include <gtest/gtest.h>
@@ -60,6 +64,7 @@ std::map<std::string, std::string> source_codes() {
 struct Entry {
   bool retired = false;
   bool example = false;  // the section shows `[CODE]`
+  std::string text;      // the section's lines after its heading
 };
 
 // The `### RPnnnn...` sections of docs/diagnostics.md. A heading may name
@@ -81,6 +86,7 @@ std::map<std::string, Entry> documented_codes() {
     }
     for (const auto& c : current) {
       if (line.find("[" + c + "]") != std::string::npos) out[c].example = true;
+      out[c].text += line + "\n";
     }
   }
   return out;
@@ -145,6 +151,29 @@ TEST(DiagnosticsCatalogue, EveryEmittedCodeHasAGoldenCase) {
                     << "tests/golden/cases whose expected output shows `[" << code << "]`";
     }
   }
+}
+
+TEST(DiagnosticsCatalogue, ExamplesAreTheGoldenRuns) {
+  auto docs = documented_codes();
+  const fs::path cases = kSource / "tests" / "golden" / "cases";
+  const std::string prefix = "tests/golden/cases/diagnostics/";
+  size_t checked = 0;
+  for (const auto& [code, entry] : docs) {
+    fs::path golden = cases / ("diag_" + code + ".txt");
+    if (!fs::exists(golden)) continue;
+    ++checked;
+    std::istringstream in(read(golden));
+    std::string line;
+    std::getline(in, line);  // the command
+    while (std::getline(in, line)) {
+      if (line == "[stderr]" || line.rfind("[exit code ", 0) == 0 || line.empty()) continue;
+      for (size_t at; (at = line.find(prefix)) != std::string::npos;) line.erase(at, prefix.size());
+      EXPECT_NE(entry.text.find(line + "\n"), std::string::npos)
+          << code << ": docs/diagnostics.md does not show this line of " << golden.filename().string()
+          << " (run the example again and paste its output):\n  " << line;
+    }
+  }
+  EXPECT_GT(checked, 50u);
 }
 
 }  // namespace
