@@ -74,9 +74,11 @@ std::map<std::string, Entry> documented_codes() {
   std::istringstream in(read(kSource / "docs" / "diagnostics.md"));
   std::vector<std::string> current;
   std::string line;
+  bool fenced = false;  // inside a ``` block, where `#` starts no heading
   while (std::getline(in, line)) {
-    if (line.rfind("#", 0) == 0) current.clear();
-    if (line.rfind("### ", 0) == 0) {
+    if (line.rfind("```", 0) == 0) fenced = !fenced;
+    if (!fenced && line.rfind("#", 0) == 0) current.clear();
+    if (!fenced && line.rfind("### ", 0) == 0) {
       bool retired = line.find("(retired)") != std::string::npos;
       for (std::sregex_iterator it(line.begin(), line.end(), kCode), end; it != end; ++it) {
         current.push_back(it->str());
