@@ -40,6 +40,7 @@ inline constexpr const char* kBadRule = "RP2202";
 inline constexpr const char* kBadListener = "RP2203";
 inline constexpr const char* kBadLayer = "RP2204";
 inline constexpr const char* kBadInterface = "RP2205";
+inline constexpr const char* kBadHostBinding = "RP2206";
 
 // Imports
 inline constexpr const char* kUnknownFormat = "RP2301";
