@@ -853,7 +853,7 @@ void Binder::bind_to_import(const ast::Host& h, Name& entry) {
     diags_
         .error(codes::kBadHostBinding, ref.origin,
                fmt::format("`{}` is a {}, not an imported host", ref.name.text, kind_name(it->second.kind)))
-        .help = "a host is bound to an instance or interface of an import, e.g. `host web1 is aws[\"web-1\"] { ... }`";
+        .help = "bind a host to an instance or interface of an import: `host web1 is aws[\"web-1\"] {...}`";
     return;
   }
   if (missing_scope(ref.name)) return;
@@ -874,8 +874,9 @@ void Binder::bind_to_import(const ast::Host& h, Name& entry) {
   if (obj->second.kind != core::ObjectKind::Host) {
     diags_
         .error(codes::kBadHostBinding, ref.origin,
-               fmt::format("`{}` is a {}, not an imported host", ref.text, core::object_kind_name(obj->second.kind)))
-        .help = "a host is bound to an instance or interface of an import";
+               fmt::format("`{}` is a {}, not an imported host", ref.text,
+                           core::object_kind_name(obj->second.kind)))
+        .help = "bind a host to an instance or interface of an import";
     return;
   }
   uint32_t index = obj->second.index;
@@ -907,7 +908,7 @@ void Binder::bind_to_import(const ast::Host& h, Name& entry) {
     diags_
         .error(codes::kBadInterface, where,
                fmt::format("{} conflicts with the imported host `{}`: {}", what, ref.text, why))
-        .help = "a bound host takes its interfaces from the import; declare only what the import does not know";
+        .help = "a bound host takes its addresses from the import; declare only what it does not know";
   };
   std::vector<core::Interface> added;
   for (auto& iface : declared.interfaces) {
@@ -999,8 +1000,8 @@ void Binder::bind_host(const ast::Host& h) {
                        fmt::format("host `{}` lists its {} layers twice; put them in one list", h.name.text,
                                    item.kind == K::Inbound ? "inbound" : "outbound"));
         }
-        dest.insert(item.kind == K::Inbound ? dest.end() : dest.end() - std::ptrdiff_t(imported), layers.begin(),
-                    layers.end());
+        dest.insert(item.kind == K::Inbound ? dest.end() : dest.end() - std::ptrdiff_t(imported),
+                    layers.begin(), layers.end());
         break;
       }
       case K::Listen: {
@@ -1279,7 +1280,8 @@ std::optional<core::Policy> Binder::bind(std::vector<std::pair<std::string, cons
       bind_to_import(*st.host, it->second);
       if (!it->second.resolved) continue;
       for (const auto& item : st.host->items) {
-        if (item.kind == ast::HostItem::Kind::Import) run_import(*item.import, core::HostId(it->second.index));
+        if (item.kind == ast::HostItem::Kind::Import)
+          run_import(*item.import, core::HostId(it->second.index));
       }
     }
   }

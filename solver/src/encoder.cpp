@@ -179,7 +179,8 @@ z3::expr Encoder::port_symbol_match(const core::PortSymbolMatch& m, const View& 
     if (host && it != host->port_bindings.end()) {
       in = in || in_ports(port, it->second);
     } else {
-      in = in || atom(core::symbol_atom(v.occurrence, host ? host->name : "", s, m.source ? "sport" : "dport"));
+      in = in ||
+           atom(core::symbol_atom(v.occurrence, host ? host->name : "", s, m.source ? "sport" : "dport"));
     }
   }
   return has_ports(v.p.proto) && in;

@@ -157,7 +157,8 @@ struct SetEngine::Run {
       if (host && it != host->port_bindings.end()) {
         concrete = concrete.unite(widen(it->second));
       } else {
-        unbound.push_back(atom(core::symbol_atom(v.occurrence, host ? host->name : "", s, m.source ? "sport" : "dport")));
+        unbound.push_back(
+            atom(core::symbol_atom(v.occurrence, host ? host->name : "", s, m.source ? "sport" : "dport")));
       }
     }
     Dim ports = widen(port_protocols());

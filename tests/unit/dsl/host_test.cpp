@@ -224,8 +224,8 @@ TEST(DslHost, LetPortsMistakes) {
   let ports B = 20-10;
 }
 )"),
-            (std::vector<std::string>{"p.rampart:3:13 RP2002", "p.rampart:5:13 RP2002", "p.rampart:6:17 RP2104",
-                                      "p.rampart:7:17 RP2102"}));
+            (std::vector<std::string>{"p.rampart:3:13 RP2002", "p.rampart:5:13 RP2002",
+                                      "p.rampart:6:17 RP2104", "p.rampart:7:17 RP2102"}));
 }
 
 const std::string kAwsSsh = std::string(RAMPART_SOURCE_DIR) + "/examples/aws-ssh";
