@@ -127,8 +127,8 @@ class RuleSetEvaluator {
     for (const auto* s : unbound) {
       std::string host_name = host_ ? host_->name : "";
       Tri t = atom(symbol_atom(occurrence_, host_name, *s, field),
-                   fmt::format("{} port in `{}`, which {} does not bind", m.source ? "source" : "destination",
-                               *s, host_ ? host_->name : "no host"));
+                   fmt::format("{} port in `{}`, which {} does not bind", m.source ? "src" : "dst", *s,
+                               host_ ? host_->name : "no host"));
       if (!t.is_false()) return t;
     }
     return Tri::of(false);
@@ -657,9 +657,13 @@ static std::string atom_description(const Policy& policy, const std::string& ato
     // HOST:SYMBOL:FIELD; a host name has no colon, the field is src or dst.
     auto first = body.find(':'), last = body.rfind(':');
     if (first == std::string_view::npos || last == first) return "";
-    std::string_view host = body.substr(0, first);
-    return fmt::format("{} address in `{}`, which {} does not bind", body.substr(last + 1),
-                       body.substr(first + 1, last - first - 1), host.empty() ? "no host" : host);
+    std::string_view host = body.substr(0, first), field = body.substr(last + 1);
+    // Port symbols (`let ports`) have the field sport or dport.
+    std::string what = field == "sport"   ? "src port"
+                       : field == "dport" ? "dst port"
+                                          : fmt::format("{} address", field);
+    return fmt::format("{} in `{}`, which {} does not bind", what, body.substr(first + 1, last - first - 1),
+                       host.empty() ? "no host" : host);
   }
   if (kind == "attr") {
     // HOST:ATTRIBUTE=VALUES or HOST:ATTRIBUTE!=VALUES

@@ -876,7 +876,7 @@ void Binder::bind_to_import(const ast::Host& h, Name& entry) {
         .error(codes::kBadHostBinding, ref.origin,
                fmt::format("`{}` is a {}, not an imported host", ref.text,
                            core::object_kind_name(obj->second.kind)))
-        .help = "bind a host to an instance or interface of an import";
+        .help = "bind a host to an instance or interface of an import: `host web1 is aws[\"web-1\"] {...}`";
     return;
   }
   uint32_t index = obj->second.index;

@@ -74,7 +74,8 @@ bool soft_keyword(size_t type) {
     case RampartLexer::MODE:
     case RampartLexer::STATE:
     case RampartLexer::TYPE:
-    case RampartLexer::CODE: return true;
+    case RampartLexer::CODE:
+    case RampartLexer::IS: return true;
     default: return false;
   }
 }
