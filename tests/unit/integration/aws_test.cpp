@@ -182,7 +182,8 @@ TEST(AwsIntegration, BoundHostListensOnlyWhereDeclared) {
                         base);
   const core::Host& web1 = host_named(p, "web1");
   // The import's addresses (private and public) and layers, in its order.
-  EXPECT_EQ(web1.addresses(), core::AddressSet::parse("10.0.1.10").set->unite(*core::AddressSet::parse("192.0.2.10").set));
+  EXPECT_EQ(web1.addresses(),
+            core::AddressSet::parse("10.0.1.10").set->unite(*core::AddressSet::parse("192.0.2.10").set));
   ASSERT_EQ(web1.inbound.size(), 3u);
   EXPECT_EQ(p.filter(web1.inbound[0].members.at(0)).kind, "aws-routes");
   EXPECT_EQ(p.filter(web1.inbound[1].members.at(0)).kind, "aws-network-acl");
@@ -247,7 +248,8 @@ TEST(AwsIntegration, BoundHostMergesNewInterfaces) {
   )",
                         kSource / "examples/aws-ssh");
   const core::Host& db = host_named(p, "db");
-  EXPECT_EQ(db.addresses(), core::AddressSet::parse("10.0.2.20").set->unite(*core::AddressSet::parse("10.99.0.1").set));
+  EXPECT_EQ(db.addresses(),
+            core::AddressSet::parse("10.0.2.20").set->unite(*core::AddressSet::parse("10.99.0.1").set));
   ASSERT_EQ(db.interfaces.size(), 2u);
   EXPECT_EQ(db.interfaces[1].name, "wg0");
   EXPECT_EQ(claim(p, "reach aws[\"web-1\"] -> db tcp/5432").verdict, core::Verdict::Holds);
