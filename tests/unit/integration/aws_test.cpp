@@ -189,7 +189,7 @@ TEST(AwsIntegration, BoundHostListensOnlyWhereDeclared) {
   EXPECT_EQ(p.filter(web1.inbound[1].members.at(0)).kind, "aws-network-acl");
   EXPECT_EQ(p.filter(web1.inbound[2].members.at(0)).kind, "aws-security-group");
   ASSERT_EQ(web1.listeners.size(), 1u);
-  EXPECT_EQ(web1.listeners[0].to_string(), "tcp/22 on *");
+  EXPECT_EQ(web1.listeners[0].to_string(), "tcp/22 on * (sshd)");
   EXPECT_EQ(claim(p, "reach 198.51.100.20 -> web1 tcp/22").verdict, core::Verdict::Holds);
   // The network admits https; nothing listens on 443 now.
   EXPECT_EQ(claim(p, "reach 198.51.100.20 -> web1 tcp/443").verdict, core::Verdict::Violated);
