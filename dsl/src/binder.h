@@ -81,7 +81,6 @@ class Binder {
     size_t inbound = 0, outbound = 0;  // the imported layers
   };
   std::map<uint32_t, BoundHost> bound_hosts_;  // by host index
-  void not_yet_supported(const core::Origin& origin, const std::string& what);
 
   std::optional<core::AddressSet> resolve_zone(Name& entry, const std::string& name);
   std::optional<core::ServiceSet> resolve_ports(Name& entry, const std::string& name);
