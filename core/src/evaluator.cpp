@@ -110,6 +110,30 @@ class RuleSetEvaluator {
     return Tri::of(in != m.negated);
   }
 
+  Tri port_symbols(const PortSymbolMatch& m) const {
+    const Packet& p = packet_;
+    if (!has_ports(p.protocol)) return Tri::of(false);
+    uint16_t port = m.source ? p.src_port : p.dst_port;
+    const char* field = m.source ? "sport" : "dport";
+    std::vector<const std::string*> unbound;
+    for (const auto& s : m.symbols) {
+      auto it = host_ ? host_->port_bindings.find(s) : decltype(host_->port_bindings.end()){};
+      if (host_ && it != host_->port_bindings.end()) {
+        if (it->second.contains(port)) return Tri::of(true);
+      } else {
+        unbound.push_back(&s);
+      }
+    }
+    for (const auto* s : unbound) {
+      std::string host_name = host_ ? host_->name : "";
+      Tri t = atom(symbol_atom(occurrence_, host_name, *s, field),
+                   fmt::format("{} port in `{}`, which {} does not bind", m.source ? "src" : "dst", *s,
+                               host_ ? host_->name : "no host"));
+      if (!t.is_false()) return t;
+    }
+    return Tri::of(false);
+  }
+
   Tri interface(const InterfaceMatch& m, const std::string& name, const char* which) const {
     if (m.is_any()) return Tri::of(true);
     if (name.empty()) {
@@ -148,6 +172,11 @@ class RuleSetEvaluator {
       if (t.is_false()) return t;
     }
     std::vector<Tri> rest;
+    for (const auto& ps : m.port_symbols) {
+      Tri t = port_symbols(ps);
+      if (t.is_false()) return t;
+      rest.push_back(std::move(t));
+    }
     for (const auto& a : m.attributes) {
       Tri t = attribute(a);
       if (t.is_false()) return t;
@@ -628,9 +657,13 @@ static std::string atom_description(const Policy& policy, const std::string& ato
     // HOST:SYMBOL:FIELD; a host name has no colon, the field is src or dst.
     auto first = body.find(':'), last = body.rfind(':');
     if (first == std::string_view::npos || last == first) return "";
-    std::string_view host = body.substr(0, first);
-    return fmt::format("{} address in `{}`, which {} does not bind", body.substr(last + 1),
-                       body.substr(first + 1, last - first - 1), host.empty() ? "no host" : host);
+    std::string_view host = body.substr(0, first), field = body.substr(last + 1);
+    // Port symbols (`let ports`) have the field sport or dport.
+    std::string what = field == "sport"   ? "src port"
+                       : field == "dport" ? "dst port"
+                                          : fmt::format("{} address", field);
+    return fmt::format("{} in `{}`, which {} does not bind", what, body.substr(first + 1, last - first - 1),
+                       host.empty() ? "no host" : host);
   }
   if (kind == "attr") {
     // HOST:ATTRIBUTE=VALUES or HOST:ATTRIBUTE!=VALUES

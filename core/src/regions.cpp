@@ -49,6 +49,12 @@ struct Cuts {
           if (it != host->bindings.end()) address(it->second);
         }
       }
+      for (const auto& pm : m.port_symbols) {
+        for (const auto& s : pm.symbols) {
+          auto it = host->port_bindings.find(s);
+          if (it != host->port_bindings.end()) add_cuts(ports, it->second);
+        }
+      }
     }
     for (const auto& c : m.services.clauses) service(c);
   }
@@ -112,6 +118,7 @@ Representatives representatives(const Policy& policy, const NetworkPath& path,
       }
     }
     for (const auto& [name, set] : host.bindings) cuts.address(set);
+    for (const auto& [name, set] : host.port_bindings) add_cuts(cuts.ports, set);
     cuts.address(host.addresses());
     for (const auto& l : host.listeners) {
       add_cuts(cuts.ports, l.ports);

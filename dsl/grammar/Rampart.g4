@@ -80,7 +80,9 @@ ruleOption
 stateName : NEW | ESTABLISHED | RELATED | INVALID | UNTRACKED ;
 
 // ---- hosts ---------------------------------------------------------------
-hostDecl : HOST name=ident LBRACE hostItem* RBRACE ;
+// `host NAME is aws["i-..."] { ... }` binds the host to an imported one
+// (its addresses and layers come from the import; docs/language.md#hosts).
+hostDecl : HOST name=ident (IS bound=objectRef)? LBRACE hostItem* RBRACE ;
 hostItem
   : INTERFACE ifName=ident (ADDRESS ifAddr (COMMA ifAddr)*)? (KIND kind=ident)? SEMI   # interfaceItem
   | ADDRESS ifAddr (COMMA ifAddr)* SEMI                                               # addressItem
@@ -88,6 +90,7 @@ hostItem
   | OUTBOUND layerList SEMI                                                           # outboundItem
   | LISTEN serviceAtom (ON bindAddr)? (BY owner=ident)? SEMI                          # listenItem
   | LET symbol=ident ASSIGN addrExpr SEMI                                             # letItem
+  | LET PORTS symbol=ident ASSIGN portList SEMI                                       # letPortsItem
   | SET key=dottedName ASSIGN value=settingValue SEMI                                 # setItem
   | importStmt                                                                        # hostImportItem
   | serviceDecl                                                                       # hostServiceItem
@@ -161,7 +164,7 @@ packetSpec : protoName packetEnd ARROW packetEnd (TYPE INT (CODE INT)?)? ;
 packetEnd  : (IPV4 | ident) (COLON INT)? | LBRACK IPV6 RBRACK (COLON INT)? | IPV6 ;
 
 // A name; a few soft keywords stay usable as names.
-ident : IDENT | HOST | NETWORK | FILE | LABEL | DOMAIN | PROGRAM | KIND | MODE | STATE | TYPE | CODE ;
+ident : IDENT | HOST | NETWORK | FILE | LABEL | DOMAIN | PROGRAM | KIND | MODE | STATE | TYPE | CODE | IS ;
 
 // ---- lexer ---------------------------------------------------------------
 IMPORT : 'import' ; INCLUDE : 'include' ; AS : 'as' ;
@@ -178,6 +181,7 @@ FROM : 'from' ; TO : 'to' ; STATE : 'state' ; IN : 'in' ; OUT : 'out' ; IF : 'if
 NEW : 'new' ; ESTABLISHED : 'established' ; RELATED : 'related' ; INVALID : 'invalid' ; UNTRACKED : 'untracked' ;
 HOST : 'host' ; INTERFACE : 'interface' ; ADDRESS : 'address' ; KIND : 'kind' ;
 INBOUND : 'inbound' ; OUTBOUND : 'outbound' ; LISTEN : 'listen' ; ON : 'on' ; BY : 'by' ; LET : 'let' ; SET : 'set' ;
+IS : 'is' ;
 USER : 'user' ; UID : 'uid' ; GROUP : 'group' ; GROUPS : 'groups' ; GID : 'gid' ; MEMBERS : 'members' ;
 FILE : 'file' ; DIRECTORY : 'directory' ; SOCKET : 'socket' ; OWNER : 'owner' ; MODE : 'mode' ;
 ACL : 'acl' ; DEFAULT_ACL : 'default-acl' ; IMMUTABLE : 'immutable' ; APPEND_ONLY : 'append-only' ; LABEL : 'label' ;

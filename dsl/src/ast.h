@@ -225,7 +225,22 @@ struct InterfaceAddress {
 };
 
 struct HostItem {
-  enum class Kind { Interface, Address, Inbound, Outbound, Listen, Let, Set, Import, Service, User, Group, File, Mount };
+  enum class Kind {
+    Interface,
+    Address,
+    Inbound,
+    Outbound,
+    Listen,
+    Let,
+    LetPorts,
+    Set,
+    Import,
+    Service,
+    User,
+    Group,
+    File,
+    Mount
+  };
   Kind kind = Kind::Address;
   // Interface
   Ident interface_name;
@@ -238,9 +253,10 @@ struct HostItem {
   std::optional<std::string> bind;  // "*", "any" or an address
   Origin bind_origin;
   std::optional<Ident> owner;
-  // Let / Set
+  // Let / LetPorts / Set
   Ident symbol;
   AddrExpr value;
+  std::vector<PortRange> port_value;  // LetPorts
   std::string setting_key;
   std::string setting_value;
   // Nested declarations
@@ -255,6 +271,7 @@ struct HostItem {
 
 struct Host {
   Ident name;
+  std::optional<ObjectRef> bound;  // `host NAME is aws["i-..."]`
   std::vector<HostItem> items;
   Origin origin;
 };

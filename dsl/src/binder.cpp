@@ -211,6 +211,7 @@ std::optional<core::AddressSet> Binder::address_atom(const ast::AddrAtom& a, Add
       return set;
     }
     case NameKind::Host: {
+      if (!entry->resolved) return std::nullopt;  // a binding that failed, reported already
       const core::Host& h = policy_.hosts.at(entry->index);
       if (info) info->single_host = core::HostId(entry->index);
       auto set = h.addresses();
@@ -834,6 +835,132 @@ void Binder::bind_host_addresses(const ast::Host& h, core::Host& host) {
   }
 }
 
+void Binder::bind_to_import(const ast::Host& h, Name& entry) {
+  const ast::ObjectRef& ref = *h.bound;
+  entry.failed = true;
+  if (!ref.native_id) {
+    auto it = names_.find(ref.name.text);
+    if (it == names_.end()) {
+      diags_.error(codes::kUndefined, ref.origin, fmt::format("`{}` is not defined", ref.name.text));
+      return;
+    }
+    diags_
+        .error(codes::kBadHostBinding, ref.origin,
+               fmt::format("`{}` is a {}, not an imported host", ref.name.text, kind_name(it->second.kind)))
+        .help = "bind a host to an instance or interface of an import: `host web1 is aws[\"web-1\"] {...}`";
+    return;
+  }
+  if (missing_scope(ref.name)) return;
+  const auto& scope = imported_.at(ref.name.text);
+  auto obj = scope.find(*ref.native_id);
+  if (obj == scope.end()) {
+    auto& d = diags_.error(codes::kUnknownObject, ref.origin,
+                           fmt::format("`{}` has no object `{}`", ref.name.text, *ref.native_id));
+    std::string known;
+    size_t shown = 0;
+    for (const auto& [id, o] : scope) {
+      if (o.kind != core::ObjectKind::Host || shown++ >= 8) continue;
+      known += (known.empty() ? "" : ", ") + fmt::format("\"{}\"", id);
+    }
+    if (!known.empty()) d.help = "hosts it has: " + known;
+    return;
+  }
+  if (obj->second.kind != core::ObjectKind::Host) {
+    diags_
+        .error(codes::kBadHostBinding, ref.origin,
+               fmt::format("`{}` is a {}, not an imported host", ref.text,
+                           core::object_kind_name(obj->second.kind)))
+        .help = "bind a host to an instance or interface of an import: `host web1 is aws[\"web-1\"] {...}`";
+    return;
+  }
+  uint32_t index = obj->second.index;
+  auto [bound, inserted] = bound_hosts_.emplace(index, BoundHost{h.name.text, h.name.origin});
+  if (!inserted) {
+    diags_
+        .error(codes::kDuplicate, ref.origin,
+               fmt::format("`{}` is already bound to host `{}`", ref.text, bound->second.host))
+        .notes.push_back({bound->second.origin, "bound here"});
+    return;
+  }
+  core::Host& host = policy_.hosts.at(index);
+  bound->second.inbound = host.inbound.size();
+  bound->second.outbound = host.outbound.size();
+  // Declared interfaces and addresses merge with the imported ones: an
+  // interface of the same name must restate its addresses exactly, and an
+  // address the import gives cannot be declared again elsewhere.
+  core::Host declared;
+  bind_host_addresses(h, declared);
+  auto owner = [&](const core::Address& a) -> std::optional<std::string> {
+    for (const auto& i : host.interfaces)
+      for (const auto& ia : i.addresses)
+        if (ia.address == a) return i.name;
+    for (const auto& ia : host.loose_addresses)
+      if (ia.address == a) return std::string();
+    return std::nullopt;
+  };
+  auto conflict = [&](const core::Origin& where, const std::string& what, const std::string& why) {
+    diags_
+        .error(codes::kBadInterface, where,
+               fmt::format("{} conflicts with the imported host `{}`: {}", what, ref.text, why))
+        .help = "a bound host takes its addresses from the import; declare only what it does not know";
+  };
+  std::vector<core::Interface> added;
+  for (auto& iface : declared.interfaces) {
+    auto same = std::find_if(host.interfaces.begin(), host.interfaces.end(),
+                             [&](const core::Interface& i) { return i.name == iface.name; });
+    if (same != host.interfaces.end()) {
+      auto key = [](const core::Interface& i) {
+        std::set<std::string> out;
+        for (const auto& a : i.addresses) out.insert(fmt::format("{}/{}", a.address.to_string(), a.prefix));
+        return out;
+      };
+      if (key(*same) != key(iface)) {
+        std::string text;
+        for (const auto& a : key(*same)) text += (text.empty() ? "" : ", ") + a;
+        conflict(iface.origin, fmt::format("interface `{}`", iface.name),
+                 fmt::format("it has {} there", text.empty() ? "no address" : text));
+      }
+      continue;  // restated exactly: adds nothing
+    }
+    bool ok = true;
+    for (const auto& ia : iface.addresses) {
+      if (auto o = owner(ia.address)) {
+        conflict(iface.origin, fmt::format("address {}", ia.address.to_string()),
+                 o->empty() ? "it is an address of the import" : fmt::format("it is on interface `{}`", *o));
+        ok = false;
+      }
+    }
+    if (ok) added.push_back(std::move(iface));
+  }
+  auto written_at = [&](const core::Address& a) {
+    for (const auto& item : h.items) {
+      if (item.kind != ast::HostItem::Kind::Address) continue;
+      for (const auto& w : item.addresses) {
+        auto parsed = core::Address::parse(w.text.substr(0, w.text.find('/')));
+        if (parsed && *parsed == a) return w.origin;
+      }
+    }
+    return h.origin;
+  };
+  for (const auto& ia : declared.loose_addresses) {
+    if (auto o = owner(ia.address)) {
+      conflict(written_at(ia.address), fmt::format("address {}", ia.address.to_string()),
+               o->empty() ? "it is an address of the import" : fmt::format("it is on interface `{}`", *o));
+      continue;
+    }
+    host.loose_addresses.push_back(ia);
+  }
+  for (auto& i : added) host.interfaces.push_back(std::move(i));
+  // The language's name, origin and listeners: the import's "assumed:
+  // every port" listeners give way to those the host block declares.
+  host.name = h.name.text;
+  host.origin = h.origin;
+  host.listeners.clear();
+  entry.index = index;
+  entry.resolved = true;
+  entry.failed = false;
+}
+
 void Binder::bind_host(const ast::Host& h) {
   Name& entry = names_.at(h.name.text);
   core::HostId id(entry.index);
@@ -855,12 +982,20 @@ void Binder::bind_host(const ast::Host& h) {
         }
         auto& host = policy_.hosts.at(id.index());
         auto& dest = item.kind == K::Inbound ? host.inbound : host.outbound;
-        if (!dest.empty()) {
+        // A bound host keeps the imported layers: the declared ones come
+        // after them inbound and before them outbound (a host firewall is
+        // nearest to the host both ways).
+        auto bound = bound_hosts_.find(id.value);
+        size_t imported = 0;
+        if (bound != bound_hosts_.end())
+          imported = item.kind == K::Inbound ? bound->second.inbound : bound->second.outbound;
+        if (dest.size() > imported) {
           diags_.error(codes::kDuplicate, item.origin,
                        fmt::format("host `{}` lists its {} layers twice; put them in one list", h.name.text,
                                    item.kind == K::Inbound ? "inbound" : "outbound"));
         }
-        dest.insert(dest.end(), layers.begin(), layers.end());
+        dest.insert(item.kind == K::Inbound ? dest.end() : dest.end() - std::ptrdiff_t(imported),
+                    layers.begin(), layers.end());
         break;
       }
       case K::Listen: {
@@ -924,13 +1059,21 @@ void Binder::bind_host(const ast::Host& h) {
         }
         break;
       }
-      case K::Let: {
-        if (auto set = addresses(item.value)) {
-          auto& bindings = policy_.hosts.at(id.index()).bindings;
-          if (!bindings.emplace(item.symbol.text, *set).second) {
-            diags_.error(codes::kDuplicate, item.symbol.origin,
-                         fmt::format("`{}` is bound twice on host `{}`", item.symbol.text, h.name.text));
-          }
+      case K::Let:
+      case K::LetPorts: {
+        // One name, one binding: an address set or (`let ports`) a port set.
+        auto& host = policy_.hosts.at(id.index());
+        bool twice = host.bindings.count(item.symbol.text) || host.port_bindings.count(item.symbol.text);
+        if (item.kind == K::Let) {
+          auto set = addresses(item.value);
+          if (set && !twice) host.bindings.emplace(item.symbol.text, *set);
+        } else {
+          auto set = ports(item.port_value);
+          if (set && !twice) host.port_bindings.emplace(item.symbol.text, *set);
+        }
+        if (twice) {
+          diags_.error(codes::kDuplicate, item.symbol.origin,
+                       fmt::format("`{}` is bound twice on host `{}`", item.symbol.text, h.name.text));
         }
         break;
       }
@@ -1073,6 +1216,12 @@ void Binder::declare_statements(const ast::SourceFile& file) {
         break;
       case K::Host: {
         Name n{NameKind::Host, st.host->name.origin};
+        if (st.host->bound) {
+          // Bound once the imports have run (bind_to_import).
+          n.host = st.host.get();
+          declare(st.host->name.text, n);
+          break;
+        }
         if (declare(st.host->name.text, n)) {
           core::Host host;
           host.name = st.host->name.text;
@@ -1103,14 +1252,30 @@ std::optional<core::Policy> Binder::bind(std::vector<std::pair<std::string, cons
       if (st.kind == K::Import) run_import(*st.import, core::HostId{});
       if (st.kind == K::Host) {
         auto it = names_.find(st.host->name.text);
-        if (it == names_.end() || it->second.kind != NameKind::Host ||
-            policy_.hosts.at(it->second.index).origin != st.host->origin) {
+        // A bound host's own imports run once it is bound, below.
+        if (it == names_.end() || it->second.kind != NameKind::Host || it->second.host ||
+            !it->second.resolved || policy_.hosts.at(it->second.index).origin != st.host->origin) {
           continue;
         }
         for (const auto& item : st.host->items) {
           if (item.kind == ast::HostItem::Kind::Import)
             run_import(*item.import, core::HostId(it->second.index));
         }
+      }
+    }
+  }
+  // Hosts bound to imported ones (`host NAME is aws["..."]`), then their
+  // own imports.
+  for (const auto& [path, file] : files_) {
+    for (const auto& st : file->statements) {
+      if (st.kind != K::Host || !st.host->bound) continue;
+      auto it = names_.find(st.host->name.text);
+      if (it == names_.end() || it->second.host != st.host.get()) continue;
+      bind_to_import(*st.host, it->second);
+      if (!it->second.resolved) continue;
+      for (const auto& item : st.host->items) {
+        if (item.kind == ast::HostItem::Kind::Import)
+          run_import(*item.import, core::HostId(it->second.index));
       }
     }
   }
@@ -1158,7 +1323,7 @@ std::optional<core::Policy> Binder::bind(std::vector<std::pair<std::string, cons
         case K::Host: {
           auto it = names_.find(st.host->name.text);
           if (it == names_.end() || it->second.kind != NameKind::Host ||
-              it->second.origin != st.host->name.origin)
+              it->second.origin != st.host->name.origin || !it->second.resolved)
             break;
           core::HostId h(it->second.index);
           for (const auto& item : st.host->items) {
@@ -1186,7 +1351,7 @@ std::optional<core::Policy> Binder::bind(std::vector<std::pair<std::string, cons
     for (const auto& st : file->statements) {
       if (st.kind != K::Host) continue;
       Name& n = names_.at(st.host->name.text);
-      if (n.kind == NameKind::Host && n.origin == st.host->name.origin) bind_host(*st.host);
+      if (n.kind == NameKind::Host && n.origin == st.host->name.origin && n.resolved) bind_host(*st.host);
     }
   }
   check_selinux();

@@ -43,6 +43,7 @@ class Binder {
     core::Origin origin;
     const ast::Zone* zone = nullptr;
     const ast::Ports* ports = nullptr;
+    const ast::Host* host = nullptr;  // a host bound to an imported one (`host NAME is ...`)
     uint32_t index = 0;  // resolved zone / ports / filter / host index
     bool resolved = false;
     bool resolving = false;
@@ -71,6 +72,15 @@ class Binder {
   void bind_firewall(const ast::Firewall& fw, Name& entry);
   void bind_host(const ast::Host& h);
   void bind_host_addresses(const ast::Host& h, core::Host& host);
+  // `host NAME is aws["..."]`: makes the imported host the language's host
+  // NAME, with the declared interfaces merged into the imported ones.
+  void bind_to_import(const ast::Host& h, Name& entry);
+  struct BoundHost {
+    std::string host;  // the language's name
+    core::Origin origin;
+    size_t inbound = 0, outbound = 0;  // the imported layers
+  };
+  std::map<uint32_t, BoundHost> bound_hosts_;  // by host index
 
   std::optional<core::AddressSet> resolve_zone(Name& entry, const std::string& name);
   std::optional<core::ServiceSet> resolve_ports(Name& entry, const std::string& name);

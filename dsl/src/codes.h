@@ -40,6 +40,7 @@ inline constexpr const char* kBadRule = "RP2202";
 inline constexpr const char* kBadListener = "RP2203";
 // RP2204 (bad layer) is retired: a wrong layer member is RP2001, RP2003 or RP2302.
 inline constexpr const char* kBadInterface = "RP2205";
+inline constexpr const char* kBadHostBinding = "RP2206";
 
 // Imports
 inline constexpr const char* kUnknownFormat = "RP2301";

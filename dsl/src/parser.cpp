@@ -74,7 +74,8 @@ bool soft_keyword(size_t type) {
     case RampartLexer::MODE:
     case RampartLexer::STATE:
     case RampartLexer::TYPE:
-    case RampartLexer::CODE: return true;
+    case RampartLexer::CODE:
+    case RampartLexer::IS: return true;
     default: return false;
   }
 }
@@ -601,6 +602,7 @@ class Builder {
   std::unique_ptr<ast::Host> host(P::HostDeclContext* c) {
     auto h = std::make_unique<ast::Host>();
     h->name = ident(c->name);
+    if (c->bound) h->bound = object_ref(c->bound);
     for (auto* item : c->hostItem()) {
       ast::HostItem it;
       it.origin = origin(item);
@@ -630,6 +632,10 @@ class Builder {
         it.kind = ast::HostItem::Kind::Let;
         it.symbol = ident(let->symbol);
         it.value = addr_expr(let->addrExpr());
+      } else if (auto* lp = dynamic_cast<P::LetPortsItemContext*>(item)) {
+        it.kind = ast::HostItem::Kind::LetPorts;
+        it.symbol = ident(lp->symbol);
+        it.port_value = port_list(lp->portList());
       } else if (auto* set = dynamic_cast<P::SetItemContext*>(item)) {
         it.kind = ast::HostItem::Kind::Set;
         it.setting_key = text(set->key);

@@ -170,6 +170,22 @@ z3::expr Encoder::address_match(const core::AddressMatch& m, const z3::expr& add
   return m.negated ? !in : in;
 }
 
+z3::expr Encoder::port_symbol_match(const core::PortSymbolMatch& m, const View& v) {
+  const core::Host* host = v.host.valid() ? &policy_.host(v.host) : nullptr;
+  const z3::expr& port = m.source ? v.p.sport : v.p.dport;
+  z3::expr in = ctx_.bool_val(false);
+  for (const auto& s : m.symbols) {
+    auto it = host ? host->port_bindings.find(s) : decltype(host->port_bindings.end()){};
+    if (host && it != host->port_bindings.end()) {
+      in = in || in_ports(port, it->second);
+    } else {
+      in = in ||
+           atom(core::symbol_atom(v.occurrence, host ? host->name : "", s, m.source ? "sport" : "dport"));
+    }
+  }
+  return has_ports(v.p.proto) && in;
+}
+
 z3::expr Encoder::interface_match(const core::InterfaceMatch& m, const View& v, bool incoming) {
   if (m.is_any()) return ctx_.bool_val(true);
   const core::Host* host = v.host.valid() ? &policy_.host(v.host) : nullptr;
@@ -270,6 +286,7 @@ z3::expr Encoder::match(const core::Match& m, const View& v) {
   if (!m.src.is_any()) e = e && address_match(m.src, v.p.src, v, "src");
   if (!m.dst.is_any()) e = e && address_match(m.dst, v.p.dst, v, "dst");
   e = e && interface_match(m.in_interface, v, true) && interface_match(m.out_interface, v, false);
+  for (const auto& ps : m.port_symbols) e = e && port_symbol_match(ps, v);
   for (const auto& a : m.attributes) e = e && attribute_match(a, v);
   for (const auto& c : m.unknowns)
     e = e && atom(core::condition_atom(v.occurrence, policy_.condition(c).name));

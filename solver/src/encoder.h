@@ -73,6 +73,7 @@ class Encoder {
   z3::expr match(const core::Match& m, const View& v);
   z3::expr address_match(const core::AddressMatch& m, const z3::expr& addr, const View& v, const char* field);
   z3::expr interface_match(const core::InterfaceMatch& m, const View& v, bool incoming);
+  z3::expr port_symbol_match(const core::PortSymbolMatch& m, const View& v);
   z3::expr attribute_match(const core::AttributeMatch& m, const View& v);
   z3::expr rule_set_allow(core::RuleSetId id, const View& v);
   ChainResult chain(core::RuleSetId id, uint32_t chain_index, const View& v, int depth);

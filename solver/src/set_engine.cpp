@@ -147,6 +147,26 @@ struct SetEngine::Run {
     return BoxSet::of(std::move(b), &universe);
   }
 
+  BoxSet port_symbol_match(const core::PortSymbolMatch& m, const View& v) {
+    const core::Host* host = host_of(v);
+    size_t d = m.source ? dim::kSport : dim::kDport;
+    Dim concrete;
+    std::vector<size_t> unbound;
+    for (const auto& s : m.symbols) {
+      auto it = host ? host->port_bindings.find(s) : decltype(host->port_bindings.end()){};
+      if (host && it != host->port_bindings.end()) {
+        concrete = concrete.unite(widen(it->second));
+      } else {
+        unbound.push_back(
+            atom(core::symbol_atom(v.occurrence, host ? host->name : "", s, m.source ? "sport" : "dport")));
+      }
+    }
+    Dim ports = widen(port_protocols());
+    BoxSet r = with({{dim::kProto, ports}, {d, concrete}});
+    for (size_t a : unbound) r.add(with({{dim::kProto, ports}, {a, single(1)}}));
+    return r;
+  }
+
   BoxSet interface_match(const core::InterfaceMatch& m, const View& v, bool incoming) {
     if (m.is_any()) return all();
     const core::Host* host = host_of(v);
@@ -303,6 +323,9 @@ struct SetEngine::Run {
       if (!m.dst.is_any() && !s.empty()) s = s.intersect(address_match(m.dst, dim::kDst, v, "dst"));
       if (!s.empty()) s = s.intersect(interface_match(m.in_interface, v, true));
       if (!s.empty()) s = s.intersect(interface_match(m.out_interface, v, false));
+      for (const auto& ps : m.port_symbols) {
+        if (!s.empty()) s = s.intersect(port_symbol_match(ps, v));
+      }
       for (const auto& c : m.unknowns) {
         if (!s.empty())
           s = s.intersect(atom_true(core::condition_atom(v.occurrence, policy.condition(c).name)));

@@ -522,22 +522,18 @@ class RuleParser {
 
 // ---- translation -----------------------------------------------------------
 
+// One side's ports as alternatives: the explicit ranges, and each keyword
+// alone (a symbolic port set the host binds: `let ports RPC = ...;`).
 struct PortAlternative {
   core::PortSet ports = core::PortSet::all();
-  std::optional<Condition> keyword;
+  std::optional<std::string> keyword;
 };
 
-std::vector<PortAlternative> port_alternatives(const PortList& list, bool local) {
+std::vector<PortAlternative> port_alternatives(const PortList& list) {
   if (!list.present) return {PortAlternative{}};
   std::vector<PortAlternative> out;
   if (!list.ports.empty()) out.push_back(PortAlternative{list.ports, std::nullopt});
-  for (const auto& k : list.keywords) {
-    out.push_back(PortAlternative{
-        core::PortSet::all(),
-        Condition{fmt::format("windows.{}:{}", local ? "lport" : "rport", k),
-                  fmt::format("the {} port is one of the ports Windows keyword `{}` stands for",
-                              local ? "local" : "remote", k)}});
-  }
+  for (const auto& k : list.keywords) out.push_back(PortAlternative{core::PortSet::all(), k});
   return out;
 }
 
@@ -609,8 +605,8 @@ class Builder {
     PortList no_remote_ports;
     const AddressList& remote = lom ? no_remote : r.remote;
     const PortList& remote_ports = lom ? no_remote_ports : r.remote_ports;
-    for (const auto& lp : port_alternatives(r.local_ports, true)) {
-      for (const auto& rp : port_alternatives(remote_ports, false)) {
+    for (const auto& lp : port_alternatives(r.local_ports)) {
+      for (const auto& rp : port_alternatives(remote_ports)) {
         for (const auto& addr : address_alternatives(r.local, remote)) {
           core::Rule rule;
           rule.name = r.name.empty() ? r.id : r.name;
@@ -633,8 +629,9 @@ class Builder {
           }
           std::vector<const Condition*> conds;
           for (const auto& c : r.conditions) conds.push_back(&c);
-          if (lp.keyword) conds.push_back(&*lp.keyword);
-          if (rp.keyword) conds.push_back(&*rp.keyword);
+          // The local port is the destination of an inbound rule's packets.
+          if (lp.keyword) rule.match.port_symbols.push_back(core::PortSymbolMatch{{*lp.keyword}, !r.inbound});
+          if (rp.keyword) rule.match.port_symbols.push_back(core::PortSymbolMatch{{*rp.keyword}, r.inbound});
           for (const auto* c : conds) {
             rule.match.unknowns.push_back(
                 result_.fragment.condition_named(c->name, c->description, r.origin));

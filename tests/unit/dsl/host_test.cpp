@@ -194,5 +194,97 @@ assert all office port 1024-2000 reach web1 tcp/22;
   EXPECT_EQ(net(5).source.client_ports, PortSet::range(1024, 2000));
 }
 
+TEST(DslHost, LetPortsBindsASymbolicPortSet) {
+  auto p = load_ok(R"(
+host dc1 {
+  interface eth0 address 10.0.0.10/24;
+  let LocalSubnet = 10.0.0.0/24;
+  let ports RPC = 49152-65535;
+  let ports RPC-EPMap = 135, 593;
+}
+)");
+  const auto& h = host(p, "dc1");
+  EXPECT_EQ(h.port_bindings.size(), 2u);
+  EXPECT_EQ(h.port_bindings.at("RPC"), PortSet::range(49152, 65535));
+  PortSet epmap = PortSet::single(135);
+  epmap.add(593, 593);
+  EXPECT_EQ(h.port_bindings.at("RPC-EPMap"), epmap);
+  EXPECT_EQ(h.bindings.size(), 1u);
+}
+
+TEST(DslHost, LetPortsMistakes) {
+  // A name bound twice, as ports or once as addresses and once as ports;
+  // a port out of range; a range that ends before it starts.
+  EXPECT_EQ(load_errors(R"(host dc1 {
+  let ports RPC = 49152-65535;
+  let ports RPC = 135;
+  let LocalSubnet = 10.0.0.0/24;
+  let ports LocalSubnet = 1;
+  let ports A = 70000;
+  let ports B = 20-10;
+}
+)"),
+            (std::vector<std::string>{"p.rampart:3:13 RP2002", "p.rampart:5:13 RP2002",
+                                      "p.rampart:6:17 RP2104", "p.rampart:7:17 RP2102"}));
+}
+
+const std::string kAwsSsh = std::string(RAMPART_SOURCE_DIR) + "/examples/aws-ssh";
+
+TEST(DslHost, BoundHostIsTheImportedOne) {
+  auto p = load_ok(R"(import aws.account "aws" as aws;
+firewall local first-match default allow { deny tcp port 23; }
+host web1 is aws["web-1"] {
+  inbound local;
+  listen tcp/22 by sshd;
+  let ports RPC = 135;
+}
+query reach any -> web1 tcp/22;
+)",
+                   kAwsSsh);
+  const auto& h = host(p, "web1");
+  // One host: the imported one, under the policy's name.
+  EXPECT_FALSE(p.find_host("i-0a1b2c3d4e5f60001").has_value());
+  EXPECT_EQ(h.addresses(), addrs("10.0.1.10").unite(addrs("192.0.2.10")));
+  ASSERT_EQ(h.inbound.size(), 4u);
+  EXPECT_EQ(p.filter(h.inbound[3].members.at(0)).name, "local");
+  ASSERT_EQ(h.listeners.size(), 1u);
+  EXPECT_EQ(h.listeners[0].process, "sshd");
+  EXPECT_EQ(h.port_bindings.at("RPC"), PortSet::single(135));
+  // The question's host is it, whichever name says so.
+  const auto& n = std::get<core::NetworkQuestion>(p.questions.at(0).body);
+  EXPECT_EQ(n.destination.host, p.find_host("web1"));
+}
+
+TEST(DslHost, BoundHostMistakes) {
+  EXPECT_EQ(load_errors(R"(import aws.account "aws" as aws;
+zone office = 198.51.100.0/24;
+host a is aws["sg-0a1b2c3d4e5f60001"] { }
+host b is office { }
+host c is aws["web-1"] { }
+host d is aws["i-0a1b2c3d4e5f60001"] { }
+host e is aws["i-nope"] { }
+host f is nosuch["x"] { }
+host g is aws["db-1"] {
+  interface eth0 address 10.0.2.20/24;
+  interface eni-0a1b2c3d4e5f60002 address 10.0.2.21/24;
+}
+host h is aws["eni-0a1b2c3d4e5f60050"] {
+  address 10.0.1.50, 10.0.1.51;
+}
+query reach office -> c tcp/22;
+)",
+                        kAwsSsh),
+            (std::vector<std::string>{
+                "p.rampart:3:11 RP2206",   // a security group is not a host
+                "p.rampart:4:11 RP2206",   // nor is a zone
+                "p.rampart:6:11 RP2002",   // web-1 is i-0a1b2c3d4e5f60001, bound to c already
+                "p.rampart:7:11 RP2302",   // no such object
+                "p.rampart:8:11 RP2001",   // no such import
+                "p.rampart:10:3 RP2205",   // 10.0.2.20 is on the imported eni-...0002
+                "p.rampart:11:3 RP2205",   // the imported eni-...0002 has 10.0.2.20/24, not .21
+                "p.rampart:14:11 RP2205",  // the NAT gateway's 10.0.1.50 is imported; .51 is new
+            }));
+}
+
 }  // namespace
 }  // namespace rampart::testing

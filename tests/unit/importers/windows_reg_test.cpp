@@ -168,11 +168,14 @@ TEST(WindowsReg, KeywordsAreSymbolsAndUnknowns) {
   EXPECT_EQ(t14[0]->action, Action::Deny);
   ASSERT_EQ(t14[0]->match.attributes.size(), 1u);
   EXPECT_EQ(t14[0]->match.attributes[0].values, (std::vector<std::string>{"C:\\Tools\\updater.exe"}));
-  // T10 / T11: RPC and RPC-EPMap are conditions on the local port, with the
-  // program and service as attributes (%SystemRoot% expanded).
+  // T10 / T11: RPC and RPC-EPMap are symbolic sets of the local port (the
+  // destination of an inbound rule), with the program and service as
+  // attributes (%SystemRoot% expanded). No unknown condition of their own.
   auto t10 = rules_with_id(r, "private", true, "T10-RpcKeyword");
   ASSERT_EQ(t10.size(), 1u);
-  EXPECT_EQ(condition_names(r.fragment, *t10[0]), (std::vector<std::string>{"windows.lport:RPC"}));
+  EXPECT_TRUE(condition_names(r.fragment, *t10[0]).empty());
+  EXPECT_EQ(t10[0]->match.port_symbols, (std::vector<core::PortSymbolMatch>{{{"RPC"}, false}}));
+  EXPECT_TRUE(t10[0]->match.services.clauses.at(0).dst_ports.is_all());
   ASSERT_EQ(t10[0]->match.attributes.size(), 2u);
   EXPECT_EQ(t10[0]->match.attributes[0].attribute, "program");
   EXPECT_EQ(t10[0]->match.attributes[0].values,
@@ -180,12 +183,12 @@ TEST(WindowsReg, KeywordsAreSymbolsAndUnknowns) {
   EXPECT_EQ(t10[0]->match.attributes[1].attribute, "service");
   EXPECT_EQ(t10[0]->match.attributes[1].values, (std::vector<std::string>{"Schedule"}));
   auto t11 = rules_with_id(r, "private", true, "T11-EpmapKeyword");
-  EXPECT_EQ(condition_names(r.fragment, *t11.at(0)), (std::vector<std::string>{"windows.lport:RPC-EPMap"}));
-  // T12: two port keywords, a union: two rules, one condition each.
+  EXPECT_EQ(t11.at(0)->match.port_symbols, (std::vector<core::PortSymbolMatch>{{{"RPC-EPMap"}, false}}));
+  // T12: two port keywords, a union: two rules, one symbol each.
   auto t12 = rules_with_id(r, "private", true, "T12-IpHttps");
   ASSERT_EQ(t12.size(), 2u);
-  EXPECT_EQ(condition_names(r.fragment, *t12[0]), (std::vector<std::string>{"windows.lport:IPTLSIn"}));
-  EXPECT_EQ(condition_names(r.fragment, *t12[1]), (std::vector<std::string>{"windows.lport:IPHTTPSIn"}));
+  EXPECT_EQ(t12[0]->match.port_symbols, (std::vector<core::PortSymbolMatch>{{{"IPTLSIn"}, false}}));
+  EXPECT_EQ(t12[1]->match.port_symbols, (std::vector<core::PortSymbolMatch>{{{"IPHTTPSIn"}, false}}));
   EXPECT_EQ(t12[0]->match.attributes.at(0).values, (std::vector<std::string>{"System"}));
 }
 

@@ -147,6 +147,114 @@ TEST(AwsIntegration, LayersInAHostOfThePolicy) {
             core::Verdict::Holds);  // nothing listens
 }
 
+// `reach ...` as a claim (the command line asks it as a query).
+core::Result claim(const core::Policy& p, const std::string& question) {
+  auto q = dsl::parse_question(question, p);
+  EXPECT_TRUE(q.question.has_value()) << question;
+  if (!q.question) return {};
+  if (auto* n = std::get_if<core::NetworkQuestion>(&q.question->body);
+      n && n->claim == core::NetworkClaim::QueryReach) {
+    n->claim = core::NetworkClaim::Reach;
+    q.question->is_query = false;
+  }
+  solver::Session s(p);
+  return s.answer(*q.question);
+}
+
+const core::Host& host_named(const core::Policy& p, const std::string& name) {
+  auto id = p.find_host(name);
+  EXPECT_TRUE(id.has_value()) << name;
+  return p.host(id ? *id : core::HostId(0));
+}
+
+TEST(AwsIntegration, BoundHostListensOnlyWhereDeclared) {
+  const fs::path base = kSource / "examples/aws-ssh";
+  // Imported alone, web-1 is assumed to listen on every port: https from
+  // 198.51.100.20 gets through ACL ingress 110, egress 100 and the group's
+  // 0.0.0.0/0 rule.
+  core::Policy imported = load("import aws.account \"aws\" as aws;", base);
+  EXPECT_EQ(claim(imported, "reach 198.51.100.20 -> aws[\"web-1\"] tcp/443").verdict, core::Verdict::Holds);
+  // Bound to a host of the policy that listens on tcp/22 only.
+  core::Policy p = load(R"(
+    import aws.account "aws" as aws;
+    host web1 is aws["web-1"] { listen tcp/22 by sshd; }
+  )",
+                        base);
+  const core::Host& web1 = host_named(p, "web1");
+  // The import's addresses (private and public) and layers, in its order.
+  EXPECT_EQ(web1.addresses(),
+            core::AddressSet::parse("10.0.1.10").set->unite(*core::AddressSet::parse("192.0.2.10").set));
+  ASSERT_EQ(web1.inbound.size(), 3u);
+  EXPECT_EQ(p.filter(web1.inbound[0].members.at(0)).kind, "aws-routes");
+  EXPECT_EQ(p.filter(web1.inbound[1].members.at(0)).kind, "aws-network-acl");
+  EXPECT_EQ(p.filter(web1.inbound[2].members.at(0)).kind, "aws-security-group");
+  ASSERT_EQ(web1.listeners.size(), 1u);
+  EXPECT_EQ(web1.listeners[0].to_string(), "tcp/22 on * (sshd)");
+  EXPECT_EQ(claim(p, "reach 198.51.100.20 -> web1 tcp/22").verdict, core::Verdict::Holds);
+  // The network admits https; nothing listens on 443 now.
+  EXPECT_EQ(claim(p, "reach 198.51.100.20 -> web1 tcp/443").verdict, core::Verdict::Violated);
+  EXPECT_EQ(claim(p, "not reach any -> web1 tcp/443").verdict, core::Verdict::Holds);
+  // aws["web-1"] names the same host now.
+  EXPECT_EQ(claim(p, "not reach 198.51.100.20 -> aws[\"web-1\"] tcp/443").verdict, core::Verdict::Holds);
+  // The reply rule of the ACL still applies (egress 90).
+  EXPECT_EQ(claim(p, "not reach 198.51.100.130 -> web1 tcp/22").verdict, core::Verdict::Holds);
+  auto set = ask(p, "reach any -> web1 tcp/22");
+  ASSERT_TRUE(set.set.has_value()) << set.reason;
+  EXPECT_EQ(sources(set.set->must), "198.51.100.0/25, 198.51.100.192/26 tcp/22");
+}
+
+TEST(AwsIntegration, BoundHostFirewallComesAfterTheImportedLayers) {
+  core::Policy p = load(R"(
+    import aws.account "aws" as aws;
+    firewall local first-match default allow { drop from 198.51.100.20; }
+    firewall egress first-match default allow { deny tcp to 10.0.2.0/24 port 5432; }
+    host web1 is aws["web-1"] {
+      inbound local;
+      outbound egress;
+      listen tcp/22 by sshd;
+    }
+  )",
+                        kSource / "examples/aws-ssh");
+  const core::Host& web1 = host_named(p, "web1");
+  // Inbound: routes, ACL, group, then the host's own firewall; outbound:
+  // the host's firewall, then the group, ACL, routes.
+  ASSERT_EQ(web1.inbound.size(), 4u);
+  EXPECT_EQ(p.filter(web1.inbound[3].members.at(0)).name, "local");
+  ASSERT_EQ(web1.outbound.size(), 4u);
+  EXPECT_EQ(p.filter(web1.outbound[0].members.at(0)).name, "egress");
+  EXPECT_EQ(p.filter(web1.outbound[3].members.at(0)).kind, "aws-routes");
+  // The group and the ACL admit 198.51.100.20; the host firewall drops it.
+  EXPECT_EQ(claim(p, "reach 198.51.100.20 -> web1 tcp/22").verdict, core::Verdict::Violated);
+  EXPECT_EQ(claim(p, "reach 198.51.100.21 -> web1 tcp/22").verdict, core::Verdict::Holds);
+  auto set = ask(p, "reach any -> web1 tcp/22");
+  ASSERT_TRUE(set.set.has_value()) << set.reason;
+  EXPECT_EQ(sources(set.set->must),
+            "198.51.100.0/28, 198.51.100.16/30, 198.51.100.21/32, 198.51.100.22/31, 198.51.100.24/29, "
+            "198.51.100.32/27, 198.51.100.64/26, 198.51.100.192/26 tcp/22");
+  EXPECT_EQ(set.set->must, set.set->may);
+  // Out of web1 the host firewall refuses postgres to the private subnet,
+  // which the group, ACL egress 100 and db's group admit otherwise.
+  EXPECT_EQ(claim(p, "not reach web1 -> aws[\"db-1\"] tcp/5432").verdict, core::Verdict::Holds);
+}
+
+TEST(AwsIntegration, BoundHostMergesNewInterfaces) {
+  core::Policy p = load(R"(
+    import aws.account "aws" as aws;
+    host db is aws["db-1"] {
+      interface eni-0a1b2c3d4e5f60002 address 10.0.2.20/24;   // restated exactly: nothing new
+      interface wg0 address 10.99.0.1/24 kind vpn;           // the import does not know it
+      listen tcp/5432 by postgres;
+    }
+  )",
+                        kSource / "examples/aws-ssh");
+  const core::Host& db = host_named(p, "db");
+  EXPECT_EQ(db.addresses(),
+            core::AddressSet::parse("10.0.2.20").set->unite(*core::AddressSet::parse("10.99.0.1").set));
+  ASSERT_EQ(db.interfaces.size(), 2u);
+  EXPECT_EQ(db.interfaces[1].name, "wg0");
+  EXPECT_EQ(claim(p, "reach aws[\"web-1\"] -> db tcp/5432").verdict, core::Verdict::Holds);
+}
+
 TEST(AwsIntegration, TerraformPlanSides) {
   core::Policy p = load(R"(
     import terraform.plan.before "plan.json" as before;

@@ -412,7 +412,8 @@ TEST(WindowsIntegration, DomainControllerBuiltInRules) {
     {"Name": "DNS", "PathName": "C:\\Windows\\system32\\dns.exe", "StartName": "LocalSystem", "ProcessId": 1800, "State": "Running"}
   ]
 })");
-  core::Policy p = load_text(R"(
+  auto policy = [&](const std::string& rpc) {
+    return load_text(R"(
 import windows.reg "dc.reg" as fw;
 zone clients = 10.50.0.0/16;
 zone admins = 10.0.99.0/24;
@@ -420,9 +421,12 @@ host dc1 {
   import windows.listeners "listeners.json" as net;
   interface eth0 address 10.0.0.10/24;
   inbound fw["domain"];
+  )" + rpc + R"(
 }
 )",
-                             dir.path());
+                     dir.path());
+  };
+  core::Policy p = policy("");
   EXPECT_EQ(ask(p, "reach clients -> dc1 tcp/389").verdict, core::Verdict::Holds);  // LDAP, lsass.exe
   EXPECT_EQ(ask(p, "reach clients -> dc1 tcp/88").verdict, core::Verdict::Holds);   // Kerberos
   EXPECT_EQ(ask(p, "reach clients -> dc1 udp/53").verdict, core::Verdict::Holds);   // DNS, Svc=dns
@@ -432,12 +436,56 @@ host dc1 {
   EXPECT_EQ(ask(p, "only admins reach dc1 tcp/3389").verdict, core::Verdict::Holds);
   EXPECT_EQ(ask(p, "reach admins -> dc1 tcp/3389").verdict, core::Verdict::Holds);
   EXPECT_EQ(ask(p, "only admins reach dc1 tcp/5985").verdict, core::Verdict::Holds);
-  // A dynamic RPC port of lsass: the RPC keyword is unknown.
+  // A dynamic RPC port of lsass: unbound, the RPC keyword is unknown, and
+  // the answer names the symbol and the host.
   core::Result rpc = ask(p, "reach clients -> dc1 tcp/49668");
   EXPECT_EQ(rpc.verdict, core::Verdict::Unknown);
   EXPECT_TRUE(std::any_of(rpc.unknowns.begin(), rpc.unknowns.end(), [](const std::string& u) {
-    return u.find("windows.lport:RPC") != std::string::npos;
+    return u == "fwd/sym:dc1:RPC:dport";
   })) << ::testing::PrintToString(rpc.unknowns);
+  // Bound to the default dynamic range, rule "Active Directory Domain
+  // Controller (RPC)" (LPort=RPC, App=lsass.exe) admits lsass's 49668.
+  core::Policy bound = policy("let ports RPC = 49152-65535;");
+  EXPECT_EQ(ask(bound, "reach clients -> dc1 tcp/49668").verdict, core::Verdict::Holds);
+  // Bound to a range without 49668, no rule admits it: the profile blocks.
+  core::Policy narrow = policy("let ports RPC = 49152-49667;");
+  EXPECT_EQ(ask(narrow, "reach clients -> dc1 tcp/49668").verdict, core::Verdict::Violated);
+}
+
+TEST(WindowsIntegration, PortKeywordBoundOnTheHost) {
+  // One rule: Allow, Dir=In, Protocol=6, LPort=RPC (and one for RPC-EPMap);
+  // the domain profile blocks inbound by default.
+  auto policy = [](const std::string& lets) {
+    return load_text(R"(
+import windows.reg "tests/golden/cases/windows_inputs/rpc.reg" as fw;
+host srv {
+  interface eth0 address 10.5.0.21/24;
+  inbound fw["domain"];
+  listen tcp/40000 by app;
+  listen tcp/50000 by lsass;
+  )" + lets + R"(
+}
+)");
+  };
+  core::Policy bound = policy("let ports RPC = 49152-65535; let ports RPC-EPMap = 135;");
+  EXPECT_EQ(ask(bound, "reach 10.5.0.7 -> srv tcp/50000").verdict, core::Verdict::Holds);
+  EXPECT_EQ(ask(bound, "reach 10.5.0.7 -> srv tcp/40000").verdict, core::Verdict::Violated);
+  EXPECT_EQ(ask(bound, "not reach any -> srv tcp/40000").verdict, core::Verdict::Holds);
+  // Of every port, only tcp/50000 is reached (135 is bound but nothing
+  // listens there; 40000 listens but is outside RPC).
+  core::Result set = query(bound, "reach 10.0.0.0/8 -> srv tcp/1-65535");
+  ASSERT_TRUE(set.set.has_value()) << set.reason;
+  ASSERT_EQ(set.set->must.size(), 1u);
+  EXPECT_EQ(set.set->must[0].services.to_string(), "tcp/50000");
+  EXPECT_EQ(set.set->must, set.set->may);
+  // Unbound: unknown, naming the symbol and the host.
+  core::Policy unbound = policy("");
+  core::Result r = ask(unbound, "reach 10.5.0.7 -> srv tcp/50000");
+  EXPECT_EQ(r.verdict, core::Verdict::Unknown);
+  EXPECT_TRUE(std::find(r.unknowns.begin(), r.unknowns.end(), "fwd/sym:srv:RPC:dport") != r.unknowns.end())
+      << ::testing::PrintToString(r.unknowns);
+  // tcp/40000 too is unknown then: RPC might stand for any port.
+  EXPECT_EQ(ask(unbound, "not reach 10.5.0.7 -> srv tcp/40000").verdict, core::Verdict::Unknown);
 }
 
 // ---- errors and the binder ---------------------------------------------------

@@ -12,7 +12,7 @@ namespace rampart::core {
 // `occurrence` is "fwd" (the forward packet) or "reply" (its reply).
 std::string condition_atom(const std::string& occurrence, const std::string& condition_name);
 std::string symbol_atom(const std::string& occurrence, const std::string& host, const std::string& symbol,
-                        const char* field);  // field: "src" or "dst"
+                        const char* field);  // field: "src" or "dst" (addresses), "sport" or "dport" (ports)
 // The atom stands for the whole condition (negation included) being true.
 std::string attribute_atom(const std::string& occurrence, const std::string& host, const AttributeMatch& m);
 std::string interface_atom(const std::string& occurrence, const std::string& host, const char* which,

@@ -69,6 +69,8 @@ struct Host {
   std::vector<Listener> listeners;
   // Symbolic address sets bound on this host (e.g. Windows' LocalSubnet).
   std::map<std::string, AddressSet> bindings;
+  // Symbolic port sets bound on this host (e.g. Windows' RPC).
+  std::map<std::string, PortSet> port_bindings;
   // Free-form settings importers read, e.g. "windows.profile" = "domain".
   std::map<std::string, std::string> settings;
   Origin origin;

@@ -46,6 +46,16 @@ struct AddressMatch {
   friend bool operator==(const AddressMatch&, const AddressMatch&) = default;
 };
 
+// Port condition on symbolic port sets bound per host (Windows' `RPC`,
+// `RPC-EPMap`, ...): the packet's destination (or source) port lies in the
+// set bound to one of `symbols`; unknown where a symbol is unbound. Packets of
+// protocols without ports never match.
+struct PortSymbolMatch {
+  std::vector<std::string> symbols;
+  bool source = false;  // the source port; otherwise the destination port
+  friend bool operator==(const PortSymbolMatch&, const PortSymbolMatch&) = default;
+};
+
 // Interface condition. Names ending in `+` match by prefix (netfilter).
 // Empty `names` means any interface.
 struct InterfaceMatch {
@@ -81,6 +91,7 @@ struct Match {
   InterfaceMatch out_interface;
   uint8_t states = kAllConnStates;
   std::vector<AttributeMatch> attributes;
+  std::vector<PortSymbolMatch> port_symbols;  // all must hold
   std::vector<ConditionId> unknowns;
 
   friend bool operator==(const Match&, const Match&) = default;
