@@ -162,21 +162,23 @@ class Reader {
     std::set<std::string> seen;
     std::vector<YAML::Node> merges;
     for (auto it = map.begin(); it != map.end(); ++it) {
-      const YAML::Node& k = it->first;
+      // Copies: the iterator hands out a proxy that does not outlive the line.
+      YAML::Node k = it->first;
+      YAML::Node v = it->second;
       if (!k.IsScalar()) {
         error(k, fmt::format("a key must be a string, not {}", kind_of(k)));
         continue;
       }
       std::string key = k.Scalar();
       if (key == "<<" && k.Tag() == "?") {
-        merges.push_back(it->second);
+        merges.push_back(v);
         continue;
       }
       if (!seen.insert(key).second) {
         error(k, fmt::format("`{}` is given twice in this mapping", key));
         continue;
       }
-      out.push_back(Entry{key, k, it->second});
+      out.push_back(Entry{key, k, v});
     }
     for (const auto& m : merges) {
       std::vector<YAML::Node> sources;
@@ -275,7 +277,16 @@ class Reader {
       error(e.value, fmt::format("`{}` must be a sequence of {}, not {}", e.key, what, kind_of(e.value)));
       return out;
     }
-    for (const auto& x : e.value) out.push_back(x);
+    for (const auto& x : e.value) {
+      // Aliases can repeat one long sequence in every service: a bound on
+      // the items read keeps a small file from expanding without end.
+      if (++items_ > kMaxItems) {
+        if (items_ == kMaxItems + 1)
+          error(x, fmt::format("the file expands (through aliases) to more than {} items of lists", kMaxItems));
+        break;
+      }
+      out.push_back(x);
+    }
     return out;
   }
 
@@ -788,6 +799,8 @@ class Reader {
   std::string project_dir_;
   core::Host host_;
   size_t merged_ = 0;  // mappings merged so far (a bound against alias bombs)
+  static constexpr size_t kMaxItems = 100000;
+  size_t items_ = 0;  // items of sequences read so far
 };
 
 }  // namespace

@@ -43,7 +43,9 @@ std::vector<std::string> listeners(const core::ImportResult& r) {
   for (const auto& h : r.fragment.hosts) {
     EXPECT_EQ(h.name, "");  // the host block the import sits in
     for (const auto& l : h.listeners) {
-      out.push_back(l.to_string() + " by " + r.fragment.services.at(l.service.index()).name);
+      EXPECT_EQ(l.process, r.fragment.services.at(l.service.index()).name);
+      out.push_back(core::protocol_name(l.protocol) + "/" + core::port_set_to_string(l.ports) + " on " +
+                    l.bind.to_string() + " by " + r.fragment.services.at(l.service.index()).name);
     }
   }
   return out;
@@ -220,9 +222,9 @@ TEST(Compose, HostNetworkListensDirectlyAndNoneNotAtAll) {
 )",
                          "c.yaml");
   EXPECT_EQ(listeners(r), (std::vector<std::string>{
+                              "tcp/80 on * by mon",  // the target; docker discards 8080 in this mode
                               "tcp/9100 on * by mon",
                               "udp/9200 on * by mon",
-                              "tcp/80 on * by mon",
                           }));
   for (const auto& h : r.fragment.hosts) {
     for (const auto& l : h.listeners) EXPECT_FALSE(l.forwarded);  // the host's own stack, INPUT included
