@@ -50,11 +50,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(r.names.empty(), "a name sent to the host's passwd (compose names are the image's)");
   for (const auto& s : f.services) {
     check(!s.name.empty(), "a service without a name");
-    check(s.capabilities_declared && (s.capabilities & ~core::kAllCapabilities) == 0, "capabilities out of range");
+    check(s.capabilities_declared && (s.capabilities & ~core::kAllCapabilities) == 0,
+          "capabilities out of range");
     check((s.uid == core::kNoId) == (s.gid == core::kNoId), "half an identity");
     check(s.uid == core::kNoId || s.uid == 0 || s.capabilities == 0, "a non-root service with capabilities");
-    check(!s.view.empty() && s.view[0].path == "/" && s.view[0].cover, "a service without its container root");
-    for (const auto& a : s.accesses) check(!a.path.empty() && a.path[0] == '/', "an access path not absolute");
+    check(!s.view.empty() && s.view[0].path == "/" && s.view[0].cover,
+          "a service without its container root");
+    for (const auto& a : s.accesses)
+      check(!a.path.empty() && a.path[0] == '/', "an access path not absolute");
     for (const auto& m : s.view) check(normalised(m.path), "a view path not absolute and normalised");
   }
   for (const auto& h : f.hosts) {

@@ -41,7 +41,8 @@ core::CapabilitySet docker_default_caps() {
 constexpr uint16_t kEphemeralLow = 32768;
 constexpr uint16_t kEphemeralHigh = 60999;
 
-const std::set<std::string> kTopKeys{"version", "name", "services", "networks", "volumes", "secrets", "configs"};
+const std::set<std::string> kTopKeys{"version", "name",    "services", "networks",
+                                     "volumes", "secrets", "configs"};
 
 // Service keys with no effect on identity, file access or listeners.
 const std::set<std::string> kInert{"image",
@@ -111,8 +112,9 @@ const std::set<std::string> kInert{"image",
                                    "extends"};
 // Service keys that change what the container may access on the host, and
 // that rampart does not model.
-const std::set<std::string> kNotModelled{"security_opt", "userns_mode", "volumes_from", "devices", "secrets",
-                                         "configs",      "pid",         "ipc",          "uts",     "device_cgroup_rules"};
+const std::set<std::string> kNotModelled{
+    "security_opt", "userns_mode", "volumes_from", "devices", "secrets",
+    "configs",      "pid",         "ipc",          "uts",     "device_cgroup_rules"};
 
 struct Pos {
   uint32_t line = 1, column = 1;
@@ -187,7 +189,8 @@ class Reader {
       } else if (m.IsSequence()) {
         for (const auto& x : m) sources.push_back(x);
       } else {
-        error(m, fmt::format("a merge key `<<` takes a mapping or a sequence of mappings, not {}", kind_of(m)));
+        error(m,
+              fmt::format("a merge key `<<` takes a mapping or a sequence of mappings, not {}", kind_of(m)));
         continue;
       }
       for (const auto& s : sources) {
@@ -282,7 +285,8 @@ class Reader {
       // the items read keeps a small file from expanding without end.
       if (++items_ > kMaxItems) {
         if (items_ == kMaxItems + 1)
-          error(x, fmt::format("the file expands (through aliases) to more than {} items of lists", kMaxItems));
+          error(x,
+                fmt::format("the file expands (through aliases) to more than {} items of lists", kMaxItems));
         break;
       }
       out.push_back(x);
@@ -342,8 +346,9 @@ class Reader {
       return it == by_key.end() ? nullptr : it->second;
     };
     for (const auto& e : keys) {
-      static const std::set<std::string> kRead{"user",      "group_add", "cap_add",      "cap_drop", "privileged",
-                                               "read_only", "ports",     "network_mode", "volumes",  "expose"};
+      static const std::set<std::string> kRead{"user",       "group_add", "cap_add", "cap_drop",
+                                               "privileged", "read_only", "ports",   "network_mode",
+                                               "volumes",    "expose"};
       if (e.key.rfind("x-", 0) == 0 || kRead.count(e.key) || kInert.count(e.key)) continue;
       if (kNotModelled.count(e.key)) {
         warning(e.key_node, fmt::format("`{}` changes what the container may access and is not modelled: "
@@ -351,7 +356,8 @@ class Reader {
                                         e.key, name));
         continue;
       }
-      warning(e.key_node, fmt::format("`{}` is not a compose service key rampart knows; it is ignored", e.key));
+      warning(e.key_node,
+              fmt::format("`{}` is not a compose service key rampart knows; it is ignored", e.key));
     }
 
     // Identity: numeric ids are the host's ids; a name is the image's.
@@ -372,11 +378,12 @@ class Reader {
           if (g) gid = *g;
           if (!n || !g) {
             known = false;
-            warning(u->value,
-                    fmt::format("`user: {}` is resolved in the image's /etc/passwd and /etc/group, which rampart "
-                                "does not read: the identity of service `{}` is unknown, and its file-access "
-                                "answers are unknown; write numeric `uid:gid` to check them",
-                                *v, name));
+            warning(
+                u->value,
+                fmt::format("`user: {}` is resolved in the image's /etc/passwd and /etc/group, which rampart "
+                            "does not read: the identity of service `{}` is unknown, and its file-access "
+                            "answers are unknown; write numeric `uid:gid` to check them",
+                            *v, name));
           }
         }
       } else {
@@ -386,9 +393,10 @@ class Reader {
       known = false;
       shown = "image default";
       warning(svc_entry.key_node,
-              fmt::format("service `{}` has no `user`: the image's USER decides, which rampart does not read; its "
-                          "identity is unknown, and its file-access answers are unknown",
-                          name));
+              fmt::format(
+                  "service `{}` has no `user`: the image's USER decides, which rampart does not read; its "
+                  "identity is unknown, and its file-access answers are unknown",
+                  name));
     }
     std::vector<uint32_t> supplementary;
     if (const Entry* g = get("group_add")) {
@@ -401,9 +409,10 @@ class Reader {
           supplementary.push_back(*n);
         } else {
           known = false;
-          warning(x, fmt::format("group `{}` is resolved in the image's /etc/group, which rampart does not read: "
-                                 "the identity of service `{}` is unknown",
-                                 x.Scalar(), name));
+          warning(
+              x, fmt::format("group `{}` is resolved in the image's /etc/group, which rampart does not read: "
+                             "the identity of service `{}` is unknown",
+                             x.Scalar(), name));
         }
       }
     }
@@ -472,9 +481,10 @@ class Reader {
       return;
     }
     if (source[0] == '~') {
-      warning(at, fmt::format("`{}` is relative to the home folder of whoever runs compose, which rampart does "
-                              "not know: this bind mount is left out",
-                              source));
+      warning(at,
+              fmt::format("`{}` is relative to the home folder of whoever runs compose, which rampart does "
+                          "not know: this bind mount is left out",
+                          source));
       return;
     }
     if (source[0] != '/') source = project_dir_ + "/" + source;
@@ -511,14 +521,15 @@ class Reader {
         if (parts.size() == 1) continue;  // an anonymous volume: the container's own storage
         std::string source(parts[0]), target(parts[1]);
         if (target.empty() || target[0] != '/') {
-          error(v, fmt::format("the target `{}` of a volume must be an absolute path in the container", target));
+          error(v,
+                fmt::format("the target `{}` of a volume must be an absolute path in the container", target));
           continue;
         }
         bool ro = false;
         if (parts.size() == 3) {
           for (auto word : native::split(parts[2], ',')) {
             static const std::set<std::string> kModes{
-                "rw",     "z",     "Z",      "nocopy",   "shared",  "rshared",   "slave",
+                "rw",     "z",       "Z",        "nocopy", "shared",    "rshared",   "slave",
                 "rslave", "private", "rprivate", "cached", "delegated", "consistent"};
             if (word == "ro") {
               ro = true;
@@ -549,16 +560,18 @@ class Reader {
         } else if (f.key == "read_only") {
           ro = boolean(f).value_or(false);
         } else if (f.key == "bind" || f.key == "volume" || f.key == "tmpfs" || f.key == "image") {
-          if (!f.value.IsMap()) error(f.value, fmt::format("`{}` must be a mapping, not {}", f.key, kind_of(f.value)));
+          if (!f.value.IsMap())
+            error(f.value, fmt::format("`{}` must be a mapping, not {}", f.key, kind_of(f.value)));
         } else if (f.key != "consistency" && f.key.rfind("x-", 0) != 0) {
           warning(f.key_node, fmt::format("`{}` is not a volume key rampart knows; it is ignored", f.key));
         }
       }
       static const std::set<std::string> kTypes{"bind", "volume", "tmpfs", "npipe", "cluster", "image"};
       if (!kTypes.count(type)) {
-        error(v, type.empty() ? std::string("a volume in long syntax needs a `type`")
-                              : fmt::format("`{}` is not a volume type (bind, volume, tmpfs, npipe, cluster, image)",
-                                            type));
+        error(v, type.empty()
+                     ? std::string("a volume in long syntax needs a `type`")
+                     : fmt::format("`{}` is not a volume type (bind, volume, tmpfs, npipe, cluster, image)",
+                                   type));
         continue;
       }
       if (target.empty() || target[0] != '/') {
@@ -626,9 +639,10 @@ class Reader {
                               published.lo, published.hi, target.lo, target.hi));
         return;
       }
-      warning(at, fmt::format("{}/{} of service `{}` is published on one host port of {}-{}, picked at start: "
-                              "rampart counts the whole range as listening",
-                              core::protocol_name(proto), target.lo, name, published.lo, published.hi));
+      warning(at,
+              fmt::format("{}/{} of service `{}` is published on one host port of {}-{}, picked at start: "
+                          "rampart counts the whole range as listening",
+                          core::protocol_name(proto), target.lo, name, published.lo, published.hi));
       ports = core::PortSet::range(published.lo, published.hi);
     } else {
       ports = core::PortSet::range(published.lo, published.hi);
@@ -660,8 +674,8 @@ class Reader {
 
   // The container's own port, on the host itself (network_mode: host).
   void host_port(size_t svc, const std::string& name, uint8_t proto, Range target, const YAML::Node& at) {
-    listener(svc, name, proto, core::PortSet::range(target.lo, target.hi), core::Bind{core::Bind::Kind::Any, {}},
-             false, at);
+    listener(svc, name, proto, core::PortSet::range(target.lo, target.hi),
+             core::Bind{core::Bind::Kind::Any, {}}, false, at);
   }
 
   void ports(size_t svc, const std::string& name, const Entry& e, bool host_net, bool no_net) {
@@ -693,8 +707,9 @@ class Reader {
         }
         auto t = port_range(target_text);
         if (!t) {
-          error(p, fmt::format("`{}` is not a port mapping: write `[[HOST_IP:]HOST_PORT:]CONTAINER_PORT[/PROTOCOL]`",
-                               text));
+          error(p, fmt::format(
+                       "`{}` is not a port mapping: write `[[HOST_IP:]HOST_PORT:]CONTAINER_PORT[/PROTOCOL]`",
+                       text));
           continue;
         }
         target = *t;
@@ -805,7 +820,8 @@ class Reader {
 
 }  // namespace
 
-core::ImportResult parse_compose(std::string_view text, const std::string& file, const std::string& project_dir) {
+core::ImportResult parse_compose(std::string_view text, const std::string& file,
+                                 const std::string& project_dir) {
   core::ImportResult r;
   std::string dir = core::normalise_path(project_dir.empty() ? "/" : project_dir);
   if (dir.empty()) dir = "/";

@@ -13,8 +13,8 @@
 namespace rampart::importers {
 namespace {
 
-using core::Capability;
 using core::cap_bit;
+using core::Capability;
 using core::Operation;
 
 std::vector<std::string> messages(const core::ImportResult& r, core::Severity s) {
@@ -242,9 +242,9 @@ TEST(Compose, CapabilitiesFollowDocker) {
 )",
                          "c.yaml");
   EXPECT_TRUE(messages(r, core::Severity::Error).empty());
-  EXPECT_EQ(service(r, "a")->capabilities, (kDockerDefault & ~cap_bit(Capability::NetRaw) &
-                                            ~cap_bit(Capability::Mknod)) |
-                                               cap_bit(Capability::SysAdmin) | cap_bit(Capability::NetAdmin));
+  EXPECT_EQ(service(r, "a")->capabilities,
+            (kDockerDefault & ~cap_bit(Capability::NetRaw) & ~cap_bit(Capability::Mknod)) |
+                cap_bit(Capability::SysAdmin) | cap_bit(Capability::NetAdmin));
   EXPECT_EQ(service(r, "b")->capabilities, cap_bit(Capability::Chown));
   EXPECT_EQ(service(r, "c")->capabilities, core::kAllCapabilities & ~cap_bit(Capability::SetUid));
   EXPECT_EQ(service(r, "d")->capabilities, core::kAllCapabilities);  // cap_add ALL wins (moby)
@@ -301,14 +301,15 @@ flavour: 2
 )",
                          "c.yaml", "/");
   EXPECT_TRUE(messages(r, core::Severity::Error).empty());
-  EXPECT_EQ(messages(r, core::Severity::Warning),
-            (std::vector<std::string>{
-                "c.yaml:6:5: warning: `colour` is not a compose service key rampart knows; it is ignored [RP3406]",
-                "c.yaml:7:5: warning: `security_opt` changes what the container may access and is not modelled: "
-                "answers about service `a` may be wrong [RP3406]",
-                "c.yaml:12:9: warning: `bogus` is not a volume key rampart knows; it is ignored [RP3406]",
-                "c.yaml:13:1: warning: `flavour` is not a compose key rampart knows; it is ignored [RP3406]",
-            }));
+  EXPECT_EQ(
+      messages(r, core::Severity::Warning),
+      (std::vector<std::string>{
+          "c.yaml:6:5: warning: `colour` is not a compose service key rampart knows; it is ignored [RP3406]",
+          "c.yaml:7:5: warning: `security_opt` changes what the container may access and is not modelled: "
+          "answers about service `a` may be wrong [RP3406]",
+          "c.yaml:12:9: warning: `bogus` is not a volume key rampart knows; it is ignored [RP3406]",
+          "c.yaml:13:1: warning: `flavour` is not a compose key rampart knows; it is ignored [RP3406]",
+      }));
   EXPECT_EQ(service(r, "a")->view.at(1).path, "/d");
 }
 
@@ -335,21 +336,23 @@ TEST(Compose, SchemaErrorsAreLocatedAndAllReported) {
   c: 5
 )",
                          "c.yaml");
-  EXPECT_EQ(messages(r, core::Severity::Error),
-            (std::vector<std::string>{
-                "c.yaml:3:11: error: `user` must be a string (`uid[:gid]` or `name[:group]`), not a sequence [RP3406]",
-                "c.yaml:4:12: error: `ports` must be a sequence of ports, not a scalar [RP3406]",
-                "c.yaml:5:15: error: `NOT_A_CAP` is not a Linux capability [RP3406]",
-                "c.yaml:6:16: error: `read_only` must be true or false, not `maybe` [RP3406]",
-                "c.yaml:10:9: error: `70000` is not a host port or range [RP3406]",
-                "c.yaml:11:9: error: `icmp` is not a port protocol (tcp, udp, sctp) [RP3406]",
-                "c.yaml:14:15: error: `bridge` is not a port mode (host, ingress) [RP3406]",
-                "c.yaml:15:9: error: a port in long syntax needs a `target` [RP3406]",
-                "c.yaml:17:9: error: the target `relative` of a volume must be an absolute path in the container "
-                "[RP3406]",
-                "c.yaml:18:9: error: a bind mount needs a source path [RP3406]",
-                "c.yaml:20:6: error: service `c` must be a mapping, not a scalar [RP3406]",
-            }));
+  EXPECT_EQ(
+      messages(r, core::Severity::Error),
+      (std::vector<std::string>{
+          "c.yaml:3:11: error: `user` must be a string (`uid[:gid]` or `name[:group]`), not a sequence "
+          "[RP3406]",
+          "c.yaml:4:12: error: `ports` must be a sequence of ports, not a scalar [RP3406]",
+          "c.yaml:5:15: error: `NOT_A_CAP` is not a Linux capability [RP3406]",
+          "c.yaml:6:16: error: `read_only` must be true or false, not `maybe` [RP3406]",
+          "c.yaml:10:9: error: `70000` is not a host port or range [RP3406]",
+          "c.yaml:11:9: error: `icmp` is not a port protocol (tcp, udp, sctp) [RP3406]",
+          "c.yaml:14:15: error: `bridge` is not a port mode (host, ingress) [RP3406]",
+          "c.yaml:15:9: error: a port in long syntax needs a `target` [RP3406]",
+          "c.yaml:17:9: error: the target `relative` of a volume must be an absolute path in the container "
+          "[RP3406]",
+          "c.yaml:18:9: error: a bind mount needs a source path [RP3406]",
+          "c.yaml:20:6: error: service `c` must be a mapping, not a scalar [RP3406]",
+      }));
 }
 
 TEST(Compose, YamlSyntaxErrorsAreLocated) {
@@ -368,9 +371,10 @@ TEST(Compose, YamlSyntaxErrorsAreLocated) {
   EXPECT_EQ(messages(empty, core::Severity::Error),
             std::vector<std::string>{"empty.yaml:1:1: error: the file holds no compose document [RP3406]"});
   auto list = parse_compose("- a\n- b\n", "list.yaml");
-  EXPECT_EQ(messages(list, core::Severity::Error),
-            std::vector<std::string>{
-                "list.yaml:1:1: error: a compose file is a mapping (`services:` ...), not a sequence [RP3406]"});
+  EXPECT_EQ(
+      messages(list, core::Severity::Error),
+      std::vector<std::string>{
+          "list.yaml:1:1: error: a compose file is a mapping (`services:` ...), not a sequence [RP3406]"});
 }
 
 TEST(Compose, MergeKeysOwnKeysWinThenMergedInOrder) {
@@ -385,9 +389,9 @@ services:
   EXPECT_TRUE(messages(r, core::Severity::Error).empty());
   const auto* s = service(r, "s");
   ASSERT_TRUE(s);
-  EXPECT_EQ(s->uid, 1u);                     // *a before *b
-  EXPECT_FALSE(s->view.at(0).read_only);     // the service's own key wins
-  EXPECT_EQ(s->capabilities, 0u);            // privileged, but not root
+  EXPECT_EQ(s->uid, 1u);                  // *a before *b
+  EXPECT_FALSE(s->view.at(0).read_only);  // the service's own key wins
+  EXPECT_EQ(s->capabilities, 0u);         // privileged, but not root
 }
 
 TEST(Compose, HomeRelativeSourcesAreSaidAndLeftOut) {
