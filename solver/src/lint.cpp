@@ -9,6 +9,7 @@
 
 #include "bdd_space.h"
 #include "encoder.h"
+#include "flat_boxes.h"
 #include "rampart/core/evaluator.h"
 #include "set_engine.h"
 
@@ -118,10 +119,6 @@ struct RuleFacts {
   std::set<uint32_t> generalised;  // earlier rules it generalises with another action
 };
 
-// Pairwise facts (correlation, generalisation) are computed for rule lists up
-// to this size; beyond it only shadowing and redundancy (said in the report).
-constexpr size_t kPairwiseLimit = 5000;
-
 class Linter {
  public:
   Linter(const core::Policy& policy, const LintOptions& options, core::Report& report)
@@ -176,15 +173,14 @@ class Linter {
 
  private:
   // ---- first-match lists ------------------------------------------------------
-  // Sliced: each rule is compared only with the rules whose hulls meet it
-  // (a linear scan of compact hulls), as interval boxes. What reaches a rule
-  // is its packets minus the earlier deciding rules that meet it; it is
-  // redundant when the later rules that meet what reaches it decide all of
-  // it its way (or the default does). A difference that fragments into too
-  // many boxes continues as a BDD. Whole-list BDDs (the union of everything
-  // before each rule) were measured first and rejected: a rule open in one
-  // field rewrites all the list's structure below that field, quadratic in
-  // node work (docs/lint.md).
+  // Each rule is compared only with the rules that can matter to it. What
+  // reaches a rule is its packets minus the earlier deciding rules that meet
+  // it; it is redundant when the later rules that meet what reaches it decide
+  // all of it its way (or the default does). Sets are interval boxes; a
+  // difference that fragments into too many boxes continues as a BDD.
+  // Whole-list BDDs (the union of everything before each rule) were measured
+  // first and rejected: a rule open in one field rewrites all the list's
+  // structure below that field, quadratic in node work (docs/lint.md).
   struct Region {
     BoxSet boxes;
     std::optional<bdd> set;   // once the boxes fragment
@@ -192,6 +188,19 @@ class Linter {
     bool empty() const { return set ? *set == bddfalse : boxes.empty(); }
   };
   static constexpr size_t kFragmentLimit = 256;
+
+  // One list in one family and connection state.
+  struct Pass {
+    const std::vector<core::Rule>& rules;
+    const std::vector<uint32_t>& order;
+    core::Family family;
+    RuleBoxes& boxes;
+    std::vector<BoxSet> m;  // by position
+    BoxSet everything;
+    bool pairwise, has_fallback, first;
+    core::Decision fallback;
+    const core::Rule& rule(size_t pos) const { return rules[order[pos]]; }
+  };
 
   void first_match(core::RuleSetId id, uint32_t chain, const std::vector<uint32_t>& order, bool entry) {
     const core::RuleSet& rs = policy_.rule_set(id);
@@ -201,115 +210,402 @@ class Linter {
     std::vector<const core::Rule*> ptrs;
     for (const auto& r : rules) ptrs.push_back(&r);
     std::vector<RuleFacts> facts(rules.size());
-    BddSpace& space = BddSpace::instance();
-    const bool pairwise = n <= kPairwiseLimit;
-    // What the list decides past its end: the default, or (a user chain)
-    // whatever its caller does next, which is not one decision.
-    const bool has_fallback = entry;
-    const core::Decision fallback = decision_of(rs.default_action);
     bool first_pass = true;
     for (core::Family family : {core::Family::V4, core::Family::V6}) {
       for (core::ConnState state : state_classes(ptrs)) {
         RuleBoxes boxes(policy_, family, state);
-        std::vector<BoxSet> m;
-        m.reserve(n);
-        HullIndex hulls(n);
-        for (size_t pos = 0; pos < n; ++pos) {
-          m.push_back(boxes.match(rules[order[pos]]));
-          hulls.set(pos, hull_of(m.back()));
-        }
-        const BoxSet everything = boxes.match(core::Rule{});
-        auto as_bdd = [&](const BoxSet& b) { return space.of(b, boxes.atom_keys(), family); };
-        auto meets = [&](const Region& r, const BoxSet& b) {
-          return r.set ? space.intersects(*r.set, as_bdd(b)) : r.boxes.intersects(b);
-        };
-        auto take = [&](Region& r, const BoxSet& b) {
-          if (!r.set) {
-            r.boxes = r.boxes.subtract(b);
-            if (r.boxes.size() <= r.coalesce_at) return;
-            r.boxes.coalesce();
-            r.coalesce_at = std::max<size_t>(32, 2 * r.boxes.size());
-            if (r.boxes.size() <= kFragmentLimit) return;
-            r.set = as_bdd(r.boxes);
-            r.boxes = BoxSet(&r.boxes.universe());
-            return;
-          }
-          *r.set &= !as_bdd(b);
-        };
-        std::vector<Region> reach(n);
-        std::vector<size_t> earlier, later;
-        for (size_t pos = 0; pos < n; ++pos) {
-          const core::Rule& r = rules[order[pos]];
-          RuleFacts& f = facts[order[pos]];
-          if (m[pos].empty()) continue;
-          if (options_.progress && first_pass && (pos & 1023) == 0) options_.progress(done_ + pos, total_);
-          // What reaches it.
-          hulls.meeting(pos, 0, pos, earlier);
-          reach[pos].boxes = m[pos];
-          for (size_t j : earlier) {
-            if (!deciding(rules[order[j]].action) || !m[j].intersects(m[pos])) continue;
-            take(reach[pos], m[j]);
-            if (reach[pos].empty()) break;
-          }
-          bool reached = !reach[pos].empty();
-          f.reached |= reached;
-          if (reached && !deciding(r.action)) f.redundant = false;
-          // Redundant: the later rules meeting what reaches it decide it its way.
-          if (reached && f.redundant) {
-            hulls.meeting(pos, pos + 1, n, later);
-            Region rest = reach[pos];
-            core::Decision want = decision_of(r.action);
-            bool same = true;
-            for (size_t k : later) {
-              const core::Rule& next = rules[order[k]];
-              if (next.action == core::Action::Continue || !meets(rest, m[k])) continue;
-              if (!deciding(next.action) || decision_of(next.action) != want) {
-                same = false;
-                break;
-              }
-              take(rest, m[k]);
-              if (rest.empty()) break;
-            }
-            if (!same || (!rest.empty() && (!has_fallback || fallback != want))) f.redundant = false;
-            if (f.redundant) {
-              // Every later rule that can decide its packets takes part in the proof.
-              for (size_t k : later) {
-                if (rules[order[k]].action != core::Action::Continue && m[pos].intersects(m[k]))
-                  f.later.insert(order[k]);
-              }
-            }
-          }
-          // The earlier deciding rules that take its packets, and the pairs.
-          if (!reached || f.redundant || pairwise) {
-            for (size_t j : earlier) {
-              const core::Rule& e = rules[order[j]];
-              if (!deciding(e.action) || !meets(reach[j], m[pos])) continue;
-              f.covering.insert(order[j]);
-              if (!pairwise || !deciding(r.action) || decision_of(e.action) == decision_of(r.action))
-                continue;
-              bool inside_earlier = m[pos].inside(m[j]);  // shadowed by it: reported as shadowed
-              bool covers_earlier = m[j].inside(m[pos]);
-              // A catch-all after its exceptions is the idiom, not a finding.
-              if (everything.inside(m[pos])) continue;
-              if (covers_earlier && !inside_earlier) {
-                f.generalised.insert(order[j]);
-              } else if (!inside_earlier && !f.correlated.count(order[j])) {
-                // One example packet per rule is enough for the report.
-                std::optional<Witness> example;
-                if (f.correlated.empty()) {
-                  example = reach[j].set ? space.example(*reach[j].set & as_bdd(m[pos]), family)
-                                         : boxes.lowest(reach[j].boxes.intersect(m[pos]));
-                }
-                f.correlated[order[j]] = example;
-              }
-            }
-          }
-        }
+        // What the list decides past its end (has_fallback): the default, or
+        // (a user chain) whatever its caller does next, not one decision.
+        Pass pass{rules, order, family, boxes, {}, boxes.match(core::Rule{}), n <= options_.pairwise_limit, entry,
+                  first_pass, decision_of(rs.default_action)};
+        pass.m.reserve(n);
+        for (size_t pos = 0; pos < n; ++pos) pass.m.push_back(boxes.match(pass.rule(pos)));
+        if (!flat_pass(pass, facts)) boxes_pass(pass, facts);
         first_pass = false;
       }
     }
     bool proved = !options_.certify || certify_all(id, chain, facts, order, entry);
     for (uint32_t k = 0; k < rules.size(); ++k) report_rule(id, chain, k, facts[k], proved);
+  }
+
+  bdd as_bdd(const Pass& pass, const BoxSet& b) {
+    return BddSpace::instance().of(b, pass.boxes.atom_keys(), pass.family);
+  }
+  bool region_meets(const Pass& pass, const Region& r, const BoxSet& b) {
+    return r.set ? BddSpace::instance().intersects(*r.set, as_bdd(pass, b)) : r.boxes.intersects(b);
+  }
+  void region_take(const Pass& pass, Region& r, const BoxSet& b) {
+    if (!r.set) {
+      r.boxes = r.boxes.subtract(b);
+      if (r.boxes.size() <= r.coalesce_at) return;
+      r.boxes.coalesce();
+      r.coalesce_at = std::max<size_t>(32, 2 * r.boxes.size());
+      if (r.boxes.size() <= kFragmentLimit) return;
+      r.set = as_bdd(pass, r.boxes);
+      r.boxes = BoxSet(&r.boxes.universe());
+      return;
+    }
+    *r.set &= !as_bdd(pass, b);
+  }
+  std::optional<Witness> region_example(const Pass& pass, const Region& r, const BoxSet& b) {
+    return r.set ? BddSpace::instance().example(*r.set & as_bdd(pass, b), pass.family)
+                 : pass.boxes.lowest(r.boxes.intersect(b));
+  }
+
+  // ---- first-match lists as flat boxes ------------------------------------------
+  // The common case: no unknown atoms, a few boxes per rule. Each rule first
+  // looks for packets that settle what most rules are: reached (a packet of
+  // the rule that no earlier deciding rule matches, found by stepping out of
+  // the earlier rules that hold a candidate) and not redundant (such a
+  // packet that a later rule or the default decides otherwise). A rule
+  // without them is computed exactly: its packets minus the earlier deciding
+  // rules that meet them, which also names the rules that take them. The
+  // search only shortens the work: each verdict it gives rests on a
+  // concrete packet, and every other verdict is computed exactly.
+  enum Kind : uint8_t { kDeciding, kContinue, kOther };
+  static constexpr size_t kMaxBoxesPerRule = 64;
+  static constexpr size_t kFlatFragmentLimit = 4096;
+  static constexpr int kWalkSteps = 8;
+  static constexpr int kRedundancyTargets = 8;
+
+  // What is left of a rule's packets past some rules: flat boxes, or a
+  // Region once the boxes fragment (rebuilt from the rule and the rules
+  // taken so far, as the flat region is then unusable).
+  struct Remainder {
+    size_t origin = 0;
+    std::vector<size_t> taken;
+    FlatRegion flat;
+    std::optional<Region> big;
+    bool empty() const { return big ? big->empty() : flat.empty(); }
+  };
+
+  struct FlatList {
+    FlatRules rules;
+    std::vector<Kind> kind;
+    std::vector<FlatBox> everything;
+  };
+
+  void start(Remainder& rem, const FlatList& list, size_t pos) {
+    rem.origin = pos;
+    rem.taken.clear();
+    rem.big.reset();
+    rem.flat.assign(list.rules.of(pos));
+  }
+  bool meets(const Pass& pass, const FlatList& list, const Remainder& rem, size_t k) {
+    return rem.big ? region_meets(pass, *rem.big, pass.m[k]) : rem.flat.meets(list.rules.of(k));
+  }
+  void take(const Pass& pass, const FlatList& list, Remainder& rem, size_t k) {
+    rem.taken.push_back(k);
+    if (rem.big) {
+      region_take(pass, *rem.big, pass.m[k]);
+      return;
+    }
+    if (rem.flat.subtract(list.rules.of(k), kFlatFragmentLimit)) return;
+    rem.big.emplace();
+    rem.big->boxes = pass.m[rem.origin];
+    for (size_t t : rem.taken) region_take(pass, *rem.big, pass.m[t]);
+  }
+  std::optional<Witness> example(const Pass& pass, const FlatList& list, const Remainder& rem, size_t k) {
+    if (rem.big) return region_example(pass, *rem.big, pass.m[k]);
+    std::vector<FlatBox> overlap;
+    for (const auto& a : rem.flat.boxes()) {
+      for (const auto& b : list.rules.of(k)) {
+        if (a.meets(b)) overlap.push_back(a.meet(b));
+      }
+    }
+    return pass.boxes.lowest(unflatten(overlap, &pass.m[k].universe()));
+  }
+
+  bool flat_pass(Pass& pass, std::vector<RuleFacts>& facts) {
+    const size_t n = pass.m.size();
+    if (!pass.boxes.atom_keys().empty()) return false;
+    FlatList list;
+    std::vector<FlatBox> scratch;
+    for (size_t pos = 0; pos < n; ++pos) {
+      if (!flatten(pass.m[pos], kMaxBoxesPerRule, scratch)) return false;
+      list.rules.add_rule(scratch);
+    }
+    if (!flatten(pass.everything, kMaxBoxesPerRule, list.everything)) return false;
+    list.kind.resize(n);
+    for (size_t pos = 0; pos < n; ++pos) {
+      core::Action a = pass.rule(pos).action;
+      list.kind[pos] = deciding(a) ? kDeciding : a == core::Action::Continue ? kContinue : kOther;
+    }
+    const FlatRules& flat = list.rules;
+    const std::vector<Kind>& kind = list.kind;
+    auto is_deciding = [&](size_t j) { return kind[j] == kDeciding; };
+    auto decides = [&](size_t j) { return kind[j] != kContinue; };
+
+    // A packet of `within` that no earlier deciding rule matches, found by
+    // stepping upwards out of each earlier rule's box that holds the
+    // candidate; none when the walk runs out of steps or of room.
+    auto walk = [&](const FlatBox& within, size_t pos) -> std::optional<FlatPoint> {
+      FlatPoint p = within.lo;
+      for (int step = 0; step < kWalkSteps; ++step) {
+        size_t b = flat.first_containing(p, 0, pos, is_deciding);
+        if (b == FlatRules::npos) return p;
+        const FlatBox& c = flat.box(b);
+        bool moved = false;
+        for (size_t d : {dim::kSrc, dim::kDst, dim::kDport, dim::kSport, dim::kProto, dim::kType, dim::kCode}) {
+          if (c.hi[d] < within.hi[d]) {
+            p[d] = c.hi[d] + 1;
+            moved = true;
+            break;
+          }
+        }
+        if (!moved) return std::nullopt;
+      }
+      return std::nullopt;
+    };
+    // Whether removing the rule at `pos` changes the decision for `p`, a
+    // packet that reaches it: the next rule to decide `p`, or the default.
+    auto decided_otherwise = [&](const FlatPoint& p, size_t pos, core::Decision want) {
+      size_t b = flat.first_containing(p, pos + 1, n, decides);
+      if (b == FlatRules::npos) return !pass.has_fallback || pass.fallback != want;
+      size_t k = flat.owner(b);
+      return kind[k] == kOther || decision_of(pass.rule(k).action) != want;
+    };
+
+    Remainder reach, rest;
+    for (size_t pos = 0; pos < n; ++pos) {
+      const FlatBoxes mine = flat.of(pos);
+      if (mine.empty()) continue;
+      RuleFacts& f = facts[pass.order[pos]];
+      if (options_.progress && pass.first && (pos & 1023) == 0) options_.progress(done_ + pos, total_);
+      const core::Decision want = decision_of(pass.rule(pos).action);
+
+      // Shadowed by an earlier rule that holds all of it: only the rules
+      // before that one can take some of its packets first.
+      if (!pass.pairwise) {
+        size_t holder = flat.first_holding(mine, 0, pos, is_deciding);
+        if (holder != FlatRules::npos) {
+          for (size_t j : contributors_before(list, pos, holder)) f.covering.insert(pass.order[j]);
+          continue;
+        }
+      }
+      // Reached: by a packet, or exactly.
+      std::optional<FlatPoint> witness;
+      if (!pass.pairwise) {
+        for (size_t b = 0; b < mine.size() && b < 4 && !witness; ++b) witness = walk(mine[b], pos);
+      }
+      bool exact = false;
+      auto compute_exact = [&]() {
+        if (!exact) exact_reach(pass, list, pos, f, reach);
+        exact = true;
+      };
+      if (!witness && !pass.pairwise) {
+        // Shadowed by a union of earlier rules, most likely: decided on the
+        // holes they make, widest first, before any remainder fragments.
+        const auto& taken = contributors_before(list, pos, pos);
+        if (covered(mine, holes_)) {
+          for (size_t j : taken) f.covering.insert(pass.order[j]);
+          continue;
+        }
+      }
+      if (!witness) compute_exact();
+      const bool reached = witness || !reach.empty();
+      f.reached |= reached;
+      if (reached && kind[pos] != kDeciding) f.redundant = false;
+      if (exact && (!reached || pass.pairwise)) {
+        for (size_t j : reach.taken) f.covering.insert(pass.order[j]);
+      }
+      if (!reached || !f.redundant) continue;
+
+      // Not redundant, by a packet: the one found, or one of an overlap with
+      // a later rule that decides otherwise.
+      std::optional<FlatPoint> p = witness;
+      if (!p && !reach.big) p = reach.flat.boxes().front().lo;
+      bool otherwise = p && decided_otherwise(*p, pos, want);
+      bool any_differing = false;
+      if (!otherwise) {
+        int targets = 0;
+        flat.for_each_meeting(mine, pos + 1, n, [&](size_t k) {
+          if (kind[k] == kContinue || (kind[k] == kDeciding && decision_of(pass.rule(k).action) == want))
+            return true;
+          any_differing = true;
+          for (const auto& a : mine) {
+            for (const auto& c : flat.of(k)) {
+              if (!a.meets(c)) continue;
+              auto q = walk(a.meet(c), pos);
+              if (q && decided_otherwise(*q, pos, want)) {
+                otherwise = true;
+                return false;
+              }
+            }
+          }
+          return ++targets < kRedundancyTargets;
+        });
+      }
+      if (otherwise) {
+        f.redundant = false;
+        continue;
+      }
+      if (any_differing || !pass.has_fallback || pass.fallback != want) {
+        // Exactly: what reaches it, past the later rules that decide it its way.
+        compute_exact();
+        rest = reach;
+        bool same = true;
+        flat.for_each_meeting(mine, pos + 1, n, [&](size_t k) {
+          if (kind[k] == kContinue || !meets(pass, list, rest, k)) return true;
+          if (kind[k] == kOther || decision_of(pass.rule(k).action) != want) {
+            same = false;
+            return false;
+          }
+          take(pass, list, rest, k);
+          return !rest.empty();
+        });
+        if (!same || (!rest.empty() && (!pass.has_fallback || pass.fallback != want))) {
+          f.redundant = false;
+          continue;
+        }
+      }
+      // (Else no later rule that decides otherwise meets it, and the default
+      // decides it its way.) Redundant here: the proof needs the earlier rules
+      // that take its packets and every later rule that can decide them.
+      compute_exact();
+      for (size_t j : reach.taken) f.covering.insert(pass.order[j]);
+      flat.for_each_meeting(mine, pos + 1, n, [&](size_t k) {
+        if (kind[k] != kContinue) f.later.insert(pass.order[k]);
+        return true;
+      });
+    }
+    return true;
+  }
+
+  // The earlier deciding rules that take some packets of the rule at `pos`,
+  // which the rule at `holder` holds entirely (or none does: holder = pos):
+  // each rule before `holder` whose overlap with it the earlier ones do not
+  // cover, then `holder` if anything is left. holes_ is their union. Kept as a list of holes rather than a remainder, as
+  // small earlier rules would fragment a remainder that `holder` then
+  // empties at once.
+  const std::vector<size_t>& contributors_before(const FlatList& list, size_t pos, size_t holder) {
+    const FlatRules& flat = list.rules;
+    const FlatBoxes mine = flat.of(pos);
+    holes_.clear();
+    contributors_.clear();
+    flat.for_each_meeting(mine, 0, holder, [&](size_t j) {
+      if (list.kind[j] != kDeciding) return true;
+      overlap_.clear();
+      for (const auto& a : mine) {
+        for (const auto& c : flat.of(j)) {
+          if (a.meets(c)) overlap_.push_back(a.meet(c));
+        }
+      }
+      if (covered(overlap_, holes_)) return true;
+      contributors_.push_back(j);
+      holes_.insert(holes_.end(), overlap_.begin(), overlap_.end());
+      return true;
+    });
+    if (holder < pos && !covered(mine, holes_)) contributors_.push_back(holder);
+    return contributors_;
+  }
+
+  // The exact remainder of the rule at `pos` past the earlier deciding rules
+  // that meet it; `reach.taken` are those that take some of its packets, in
+  // order. On pairwise lists, also the correlation and generalisation facts.
+  void exact_reach(const Pass& pass, const FlatList& list, size_t pos, RuleFacts& f, Remainder& reach) {
+    const FlatRules& flat = list.rules;
+    const FlatBoxes mine = flat.of(pos);
+    const core::Rule& r = pass.rule(pos);
+    start(reach, list, pos);
+    // A catch-all after its exceptions is the idiom, not a finding.
+    const bool pairs = pass.pairwise && list.kind[pos] == kDeciding && !inside(list.everything, mine);
+    flat.for_each_meeting(mine, 0, pos, [&](size_t j) {
+      if (list.kind[j] != kDeciding || !meets(pass, list, reach, j)) return true;
+      const core::Rule& e = pass.rule(j);
+      if (pairs && decision_of(e.action) != decision_of(r.action)) {
+        bool inside_earlier = inside(mine, flat.of(j));  // shadowed by it: reported as shadowed
+        bool covers_earlier = inside(flat.of(j), mine);
+        if (covers_earlier && !inside_earlier) {
+          f.generalised.insert(pass.order[j]);
+        } else if (!inside_earlier && !f.correlated.count(pass.order[j])) {
+          // One example packet per rule is enough for the report.
+          std::optional<Witness> w;
+          if (f.correlated.empty()) w = example(pass, list, reach, j);
+          f.correlated[pass.order[j]] = w;
+        }
+      }
+      take(pass, list, reach, j);
+      return !reach.empty();
+    });
+  }
+
+  // ---- first-match lists as general boxes -------------------------------------------
+  // Lists whose rules carry unknown atoms (interfaces, symbolic sets,
+  // attributes): the same computation over BoxSets, every rule exactly,
+  // each compared with the rules whose hulls meet it.
+  void boxes_pass(Pass& pass, std::vector<RuleFacts>& facts) {
+    const size_t n = pass.m.size();
+    const auto& m = pass.m;
+    HullIndex hulls(n);
+    for (size_t pos = 0; pos < n; ++pos) hulls.set(pos, hull_of(m[pos]));
+    auto rule = [&](size_t pos) -> const core::Rule& { return pass.rule(pos); };
+    std::vector<Region> reach(n);
+    std::vector<size_t> earlier, later;
+    for (size_t pos = 0; pos < n; ++pos) {
+      const core::Rule& r = rule(pos);
+      RuleFacts& f = facts[pass.order[pos]];
+      if (m[pos].empty()) continue;
+      if (options_.progress && pass.first && (pos & 1023) == 0) options_.progress(done_ + pos, total_);
+      // What reaches it.
+      hulls.meeting(pos, 0, pos, earlier);
+      reach[pos].boxes = m[pos];
+      for (size_t j : earlier) {
+        if (!deciding(rule(j).action) || !m[j].intersects(m[pos])) continue;
+        region_take(pass, reach[pos], m[j]);
+        if (reach[pos].empty()) break;
+      }
+      bool reached = !reach[pos].empty();
+      f.reached |= reached;
+      if (reached && !deciding(r.action)) f.redundant = false;
+      // Redundant: the later rules meeting what reaches it decide it its way.
+      if (reached && f.redundant) {
+        hulls.meeting(pos, pos + 1, n, later);
+        Region rest = reach[pos];
+        core::Decision want = decision_of(r.action);
+        bool same = true;
+        for (size_t k : later) {
+          const core::Rule& next = rule(k);
+          if (next.action == core::Action::Continue || !region_meets(pass, rest, m[k])) continue;
+          if (!deciding(next.action) || decision_of(next.action) != want) {
+            same = false;
+            break;
+          }
+          region_take(pass, rest, m[k]);
+          if (rest.empty()) break;
+        }
+        if (!same || (!rest.empty() && (!pass.has_fallback || pass.fallback != want))) f.redundant = false;
+        if (f.redundant) {
+          // Every later rule that can decide its packets takes part in the proof.
+          for (size_t k : later) {
+            if (rule(k).action != core::Action::Continue && m[pos].intersects(m[k]))
+              f.later.insert(pass.order[k]);
+          }
+        }
+      }
+      // The earlier deciding rules that take its packets, and the pairs.
+      if (!reached || f.redundant || pass.pairwise) {
+        for (size_t j : earlier) {
+          const core::Rule& e = rule(j);
+          if (!deciding(e.action) || !region_meets(pass, reach[j], m[pos])) continue;
+          f.covering.insert(pass.order[j]);
+          if (!pass.pairwise || !deciding(r.action) || decision_of(e.action) == decision_of(r.action))
+            continue;
+          bool inside_earlier = m[pos].inside(m[j]);  // shadowed by it: reported as shadowed
+          bool covers_earlier = m[j].inside(m[pos]);
+          // A catch-all after its exceptions is the idiom, not a finding.
+          if (pass.everything.inside(m[pos])) continue;
+          if (covers_earlier && !inside_earlier) {
+            f.generalised.insert(pass.order[j]);
+          } else if (!inside_earlier && !f.correlated.count(pass.order[j])) {
+            // One example packet per rule is enough for the report.
+            std::optional<Witness> w;
+            if (f.correlated.empty()) w = region_example(pass, reach[j], m[pos]);
+            f.correlated[pass.order[j]] = w;
+          }
+        }
+      }
+    }
   }
 
   void report_rule(core::RuleSetId id, uint32_t chain, uint32_t k, const RuleFacts& f, bool certified) {
@@ -689,6 +985,8 @@ class Linter {
   PacketTerms p_;
   z3::solver solver_;
   size_t definitions_added_ = 0;
+  std::vector<FlatBox> holes_, overlap_;  // scratch for contributors_before
+  std::vector<size_t> contributors_;
   size_t total_ = 0, done_ = 0;  // rules, for the progress bar
 };
 

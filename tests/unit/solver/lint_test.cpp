@@ -7,6 +7,7 @@
 
 #include "rampart/solver/lint.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <random>
@@ -51,9 +52,12 @@ Policy with_rules(std::vector<Rule> rules, Action fallback) {
   return p;
 }
 
-Report lint_of(const Policy& p) {
+// pairwise: whether correlation is computed too (lists up to the limit),
+// which takes the exact computation for every rule instead of the search.
+Report lint_of(const Policy& p, bool pairwise = true) {
   Report report;
   LintOptions options;
+  if (!pairwise) options.pairwise_limit = 0;
   lint(p, options, report);
   return report;
 }
@@ -68,51 +72,112 @@ std::set<uint32_t> lines(const Report& r, const std::string& kind) {
 }
 
 TEST(Lint, ShadowedByTheUnionOfTwoEarlierRulesButByNeitherAlone) {
-  // r3's sources 10.0.0.0/24 are split between r1 (lower half) and r2 (upper).
-  Policy p = with_rules({rule(1, Action::Allow, "10.0.0.0/25", tcp(22, 22)),
-                         rule(2, Action::Deny, "10.0.0.128/25", tcp(22, 22)),
-                         rule(3, Action::Allow, "10.0.0.0/24", tcp(22, 22))},
-                        Action::Deny);
-  Report r = lint_of(p);
-  EXPECT_EQ(lines(r, "shadowed-rule"), (std::set<uint32_t>{3}));
-  const Finding* f = nullptr;
-  for (const auto& x : r.findings) {
-    if (x.rule_id == "shadowed-rule") f = &x;
-  }
-  ASSERT_NE(f, nullptr);
-  // Both earlier rules are named, and one of them has another action.
-  EXPECT_EQ(f->related.size(), 2u);
-  EXPECT_NE(f->message.find("2 earlier rules"), std::string::npos) << f->message;
-  EXPECT_NE(f->message.find("another action"), std::string::npos) << f->message;
-  EXPECT_NE(f->message.find("(proved)"), std::string::npos) << f->message;
+  // Both ways of computing it: exactly for every rule, and searching for
+  // packets first (lists past the pairwise limit).
+  for (bool pairwise : {true, false}) {
+    SCOPED_TRACE(pairwise ? "pairwise" : "search first");
+    // r3's sources 10.0.0.0/24 are split between r1 (lower half) and r2 (upper).
+    Policy p = with_rules({rule(1, Action::Allow, "10.0.0.0/25", tcp(22, 22)),
+                           rule(2, Action::Deny, "10.0.0.128/25", tcp(22, 22)),
+                           rule(3, Action::Allow, "10.0.0.0/24", tcp(22, 22))},
+                          Action::Deny);
+    Report r = lint_of(p, pairwise);
+    EXPECT_EQ(lines(r, "shadowed-rule"), (std::set<uint32_t>{3}));
+    const Finding* f = nullptr;
+    for (const auto& x : r.findings) {
+      if (x.rule_id == "shadowed-rule") f = &x;
+    }
+    ASSERT_NE(f, nullptr);
+    // Both earlier rules are named, and one of them has another action.
+    EXPECT_EQ(f->related.size(), 2u);
+    EXPECT_NE(f->message.find("2 earlier rules"), std::string::npos) << f->message;
+    EXPECT_NE(f->message.find("another action"), std::string::npos) << f->message;
+    EXPECT_NE(f->message.find("(proved)"), std::string::npos) << f->message;
 
-  // Neither rule alone shadows it: drop either and r3 is reached.
-  for (size_t drop : {0, 1}) {
-    auto rules = p.rule_sets[0].chains[0].rules;
-    rules.erase(rules.begin() + long(drop));
-    EXPECT_TRUE(lines(lint_of(with_rules(rules, Action::Deny)), "shadowed-rule").empty())
-        << "without r" << drop + 1;
+    // Neither rule alone shadows it: drop either and r3 is reached.
+    for (size_t drop : {0, 1}) {
+      auto rules = p.rule_sets[0].chains[0].rules;
+      rules.erase(rules.begin() + long(drop));
+      EXPECT_TRUE(lines(lint_of(with_rules(rules, Action::Deny), pairwise), "shadowed-rule").empty())
+          << "without r" << drop + 1;
+    }
   }
 }
 
 TEST(Lint, RedundantRuleWhoseRemovalChangesNothing) {
-  // r1 denies 10.0.0.5 tcp/22; the default denies it anyway and nothing after
-  // r1 admits it: redundant. r2 admits the rest of the /24 and is not.
-  Policy p = with_rules(
-      {rule(1, Action::Deny, "10.0.0.5", tcp(22, 22)), rule(2, Action::Allow, "10.0.0.0/24", tcp(22, 22))},
-      Action::Deny);
-  Report r = lint_of(p);
-  EXPECT_TRUE(lines(r, "redundant-rule").empty()) << "r1 changes 10.0.0.5's decision: r2 would admit it";
+  // Both ways of computing it: exactly for every rule, and searching for
+  // packets first (lists past the pairwise limit).
+  for (bool pairwise : {true, false}) {
+    SCOPED_TRACE(pairwise ? "pairwise" : "search first");
+    // r1 denies 10.0.0.5 tcp/22; the default denies it anyway and nothing after
+    // r1 admits it: redundant. r2 admits the rest of the /24 and is not.
+    Policy p = with_rules(
+        {rule(1, Action::Deny, "10.0.0.5", tcp(22, 22)), rule(2, Action::Allow, "10.0.0.0/24", tcp(22, 22))},
+        Action::Deny);
+    Report r = lint_of(p, pairwise);
+    EXPECT_TRUE(lines(r, "redundant-rule").empty()) << "r1 changes 10.0.0.5's decision: r2 would admit it";
 
-  Policy q = with_rules(
-      {rule(1, Action::Allow, "10.0.0.0/24", tcp(22, 22)), rule(2, Action::Deny, "10.0.1.5", tcp(22, 22))},
-      Action::Deny);
-  Report s = lint_of(q);
-  EXPECT_EQ(lines(s, "redundant-rule"), (std::set<uint32_t>{2}));
-  for (const auto& f : s.findings) {
-    if (f.rule_id == "redundant-rule") {
-      EXPECT_NE(f.message.find("(proved)"), std::string::npos) << f.message;
+    Policy q = with_rules(
+        {rule(1, Action::Allow, "10.0.0.0/24", tcp(22, 22)), rule(2, Action::Deny, "10.0.1.5", tcp(22, 22))},
+        Action::Deny);
+    Report s = lint_of(q, pairwise);
+    EXPECT_EQ(lines(s, "redundant-rule"), (std::set<uint32_t>{2}));
+    for (const auto& f : s.findings) {
+      if (f.rule_id == "redundant-rule") {
+        EXPECT_NE(f.message.find("(proved)"), std::string::npos) << f.message;
+      }
     }
+  }
+}
+
+// The search for packets (lists past the pairwise limit) and the exact
+// computation for every rule agree on longer lists, where the search has
+// earlier rules to step out of: same shadowed and redundant rules, same
+// rules named as taking a shadowed rule's packets, every verdict proved.
+TEST(Lint, SearchAgreesWithExactComputationOnLongerLists) {
+#ifdef RAMPART_SANITIZED
+  const uint64_t seeds = 2;
+#else
+  const uint64_t seeds = 6;
+#endif
+  for (uint64_t seed = 1; seed <= seeds; ++seed) {
+    std::mt19937_64 rng(seed);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    std::vector<Rule> rules;
+    for (uint32_t i = 0; i < 300; ++i) {
+      // A small address and port space, so that rules overlap often.
+      int len = pick(22, 32);
+      uint32_t host = uint32_t(pick(0, 1023)) & ~((1u << (32 - len)) - 1);
+      std::string src = pick(0, 7) == 0 ? "any" : fmt::format("10.0.{}.{}/{}", host >> 8, host & 255, len);
+      ServiceSet services;
+      switch (pick(0, 4)) {
+        case 0: services = ServiceSet::any(); break;
+        case 1: services = ServiceSet::of(ServiceMatch::protocol(proto::kUdp)); break;
+        case 2: {
+          uint16_t lo = uint16_t(pick(20, 40));
+          services = tcp(lo, uint16_t(lo + pick(0, 10)));
+          break;
+        }
+        default: services = tcp(22, 22); break;
+      }
+      Rule r = rule(i + 1, pick(0, 3) ? Action::Allow : Action::Deny, src.c_str(), services);
+      if (pick(0, 2) == 0) r.match.dst = AddressMatch::of(set(fmt::format("10.1.0.{}/31", 2 * pick(0, 3)).c_str()));
+      rules.push_back(r);
+    }
+    Policy p = with_rules(rules, pick(0, 1) ? Action::Allow : Action::Deny);
+    Report exact = lint_of(p, true), search = lint_of(p, false);
+    for (const char* kind : {"shadowed-rule", "redundant-rule"}) {
+      EXPECT_EQ(lines(exact, kind), lines(search, kind)) << "seed " << seed << ", " << kind;
+    }
+    std::map<uint32_t, std::string> exact_messages, search_messages;
+    for (const auto& f : exact.findings) {
+      if (f.rule_id == "shadowed-rule") exact_messages[f.origin.line] = f.message;
+    }
+    for (const auto& f : search.findings) {
+      if (f.rule_id == "shadowed-rule") search_messages[f.origin.line] = f.message;
+    }
+    EXPECT_EQ(exact_messages, search_messages) << "seed " << seed;
+    EXPECT_FALSE(lines(exact, "shadowed-rule").empty()) << "seed " << seed << ": a list that tests nothing";
   }
 }
 
@@ -231,7 +296,9 @@ TEST(Lint, DifferentialAgainstRegionRepresentatives) {
     reps.src_ports = {40000};
     auto decided = decide_all(p, reps);
 
-    Report r = lint_of(p);
+    // Odd seeds: the exact computation for every rule; even ones: the search
+    // for packets first (as on lists past the pairwise limit).
+    Report r = lint_of(p, seed % 2 == 1);
     std::set<uint32_t> shadowed = lines(r, "shadowed-rule"), redundant = lines(r, "redundant-rule");
     std::set<int> deciding;
     for (const auto& [k, dec] : decided) deciding.insert(k);

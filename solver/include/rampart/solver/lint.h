@@ -17,6 +17,10 @@ namespace rampart::solver {
 struct LintOptions {
   Limits limits;
   bool certify = true;
+  // Correlated and generalised pairs are computed for first-match lists of
+  // up to this many rules; longer lists get shadowing and redundancy only,
+  // by a faster search (docs/lint.md).
+  size_t pairwise_limit = 5000;
   // Called as rules are analysed: (rules done, rules in all).
   std::function<void(size_t, size_t)> progress;
 };

@@ -1,0 +1,241 @@
+#include "flat_boxes.h"
+
+#include <algorithm>
+#include <optional>
+
+namespace rampart::solver {
+
+bool flatten(const BoxSet& s, size_t limit, std::vector<FlatBox>& out) {
+  out.clear();
+  if (s.empty()) return true;
+  const std::vector<Dim>& universe = s.universe();
+  if (universe.size() != dim::kFields) return false;  // atoms
+  for (const Box& box : s.boxes()) {
+    // The product of the box's intervals, dimension by dimension.
+    size_t first = out.size();
+    out.emplace_back();
+    for (size_t d = 0; d < dim::kFields; ++d) {
+      const auto& intervals = box.at(d, universe).intervals();
+      size_t have = out.size() - first;
+      if ((out.size() - first) * intervals.size() > limit) return false;
+      for (size_t k = 1; k < intervals.size(); ++k) {
+        for (size_t i = 0; i < have; ++i) out.push_back(out[first + i]);
+      }
+      for (size_t k = 0; k < intervals.size(); ++k) {
+        for (size_t i = 0; i < have; ++i) {
+          FlatBox& b = k == 0 ? out[first + i] : out[first + have + (k - 1) * have + i];
+          b.lo[d] = intervals[k].lo;
+          b.hi[d] = intervals[k].hi;
+        }
+      }
+    }
+    if (out.size() > limit) return false;
+  }
+  return true;
+}
+
+BoxSet unflatten(FlatBoxes boxes, const std::vector<Dim>* universe) {
+  BoxSet out(universe);
+  for (const auto& b : boxes) {
+    std::vector<Dim> dims;
+    dims.reserve(dim::kFields);
+    for (size_t d = 0; d < dim::kFields; ++d) dims.push_back(Dim::range(b.lo[d], b.hi[d]));
+    out.add(BoxSet::of(Box(std::move(dims)), universe));
+  }
+  return out;
+}
+
+bool meets(FlatBoxes a, FlatBoxes b) {
+  for (const auto& x : a) {
+    for (const auto& y : b) {
+      if (x.meets(y)) return true;
+    }
+  }
+  return false;
+}
+
+bool inside(FlatBoxes a, FlatBoxes b) {
+  if (a.size() == 1 && b.size() == 1) return a[0].inside(b[0]);
+  FlatRegion rest;
+  rest.assign(a);
+  // A union of boxes fragments at most by 2 * kFields pieces per box removed.
+  return rest.subtract(b, std::numeric_limits<size_t>::max()) && rest.empty();
+}
+
+namespace {
+
+// log2 of the number of points in a box (for ordering, not exact).
+double log_volume(const FlatBox& b) {
+  double v = 0;
+  for (size_t d = 0; d < dim::kFields; ++d) {
+    core::u128 width = b.hi[d] - b.lo[d];
+    int bits = 0;
+    while (width) {
+      width >>= 1;
+      ++bits;
+    }
+    v += bits;
+  }
+  return v;
+}
+
+}  // namespace
+
+bool covered(FlatBoxes a, FlatBoxes holes) {
+  if (a.empty()) return true;
+  if (holes.empty()) return false;
+  // A packet outside every hole settles it.
+  constexpr int kSteps = 16;
+  for (const auto& x : a) {
+    FlatPoint p = x.lo;
+    bool found = false, stuck = false;
+    for (int step = 0; step < kSteps && !found && !stuck; ++step) {
+      const FlatBox* in = nullptr;
+      for (const auto& h : holes) {
+        if (h.contains(p)) {
+          in = &h;
+          break;
+        }
+      }
+      if (!in) {
+        found = true;
+        break;
+      }
+      stuck = true;
+      for (size_t d = 0; d < dim::kFields; ++d) {
+        if (in->hi[d] < x.hi[d]) {
+          p[d] = in->hi[d] + 1;
+          stuck = false;
+          break;
+        }
+      }
+    }
+    if (found) return false;
+  }
+  // Exactly: the holes meeting `a`, widest first, so that a hole holding
+  // all of it ends the work before the small ones fragment it.
+  const FlatBox hull = hull_of(a);
+  std::vector<std::pair<double, const FlatBox*>> meeting;
+  for (const auto& h : holes) {
+    if (h.meets(hull)) meeting.emplace_back(-log_volume(h.meet(hull)), &h);
+  }
+  std::stable_sort(meeting.begin(), meeting.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  FlatRegion rest;
+  rest.assign(a);
+  for (const auto& [volume, h] : meeting) {
+    rest.subtract({h, 1}, std::numeric_limits<size_t>::max());
+    if (rest.empty()) return true;
+  }
+  return false;
+}
+
+void FlatRegion::assign(FlatBoxes boxes) {
+  boxes_.assign(boxes.begin(), boxes.end());
+  coalesce_at_ = 64;
+}
+
+namespace {
+
+// a minus b, as at most 2 * kFields disjoint boxes appended to `out`.
+void subtract_box(FlatBox a, const FlatBox& b, std::vector<FlatBox>& out) {
+  if (!a.meets(b)) {
+    out.push_back(a);
+    return;
+  }
+  for (size_t d = 0; d < dim::kFields; ++d) {
+    if (a.lo[d] < b.lo[d]) {
+      FlatBox piece = a;
+      piece.hi[d] = b.lo[d] - 1;
+      out.push_back(piece);
+      a.lo[d] = b.lo[d];
+    }
+    if (a.hi[d] > b.hi[d]) {
+      FlatBox piece = a;
+      piece.lo[d] = b.hi[d] + 1;
+      out.push_back(piece);
+      a.hi[d] = b.hi[d];
+    }
+  }
+}
+
+}  // namespace
+
+bool FlatRegion::subtract(FlatBoxes other, size_t limit) {
+  for (const auto& cut : other) {
+    // In place: the boxes the cut misses stay where they are; the pieces
+    // of those it meets go to the end.
+    scratch_.clear();
+    size_t kept = 0;
+    for (size_t i = 0; i < boxes_.size(); ++i) {
+      if (boxes_[i].meets(cut)) {
+        subtract_box(boxes_[i], cut, scratch_);
+      } else {
+        if (kept != i) boxes_[kept] = boxes_[i];
+        ++kept;
+      }
+    }
+    if (kept == boxes_.size()) continue;
+    boxes_.resize(kept);
+    boxes_.insert(boxes_.end(), scratch_.begin(), scratch_.end());
+    if (boxes_.size() > coalesce_at_) {
+      coalesce();
+      coalesce_at_ = std::max<size_t>(64, 2 * boxes_.size());
+      if (boxes_.size() > limit) return false;
+    }
+  }
+  return true;
+}
+
+void FlatRegion::coalesce() {
+  // Per dimension: boxes equal in every other dimension, sorted along this
+  // one, merge where they touch. Each pass keeps the boxes disjoint.
+  std::vector<size_t> order;
+  for (size_t d = 0; d < dim::kFields; ++d) {
+    order.resize(boxes_.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    auto others_less = [&](const FlatBox& a, const FlatBox& b) {
+      for (size_t e = 0; e < dim::kFields; ++e) {
+        if (e == d) continue;
+        if (a.lo[e] != b.lo[e]) return a.lo[e] < b.lo[e];
+        if (a.hi[e] != b.hi[e]) return a.hi[e] < b.hi[e];
+      }
+      return false;
+    };
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      const FlatBox &a = boxes_[x], &b = boxes_[y];
+      if (others_less(a, b)) return true;
+      if (others_less(b, a)) return false;
+      return a.lo[d] < b.lo[d];
+    });
+    scratch_.clear();
+    for (size_t i : order) {
+      const FlatBox& b = boxes_[i];
+      if (!scratch_.empty()) {
+        FlatBox& last = scratch_.back();
+        if (last.hi[d] != ~core::u128(0) && last.hi[d] + 1 == b.lo[d] && !others_less(last, b) &&
+            !others_less(b, last)) {
+          last.hi[d] = b.hi[d];
+          continue;
+        }
+      }
+      scratch_.push_back(b);
+    }
+    boxes_.swap(scratch_);
+  }
+}
+
+void FlatRules::add_rule(FlatBoxes boxes) {
+  uint32_t pos = uint32_t(rules());
+  for (const auto& b : boxes) {
+    boxes_.push_back(b);
+    owner_.push_back(pos);
+    dport_lo_.push_back(uint32_t(b.lo[dim::kDport]));
+    dport_hi_.push_back(uint32_t(b.hi[dim::kDport]));
+    src_lo_.push_back(b.lo[dim::kSrc]);
+    src_hi_.push_back(b.hi[dim::kSrc]);
+  }
+  begin_.push_back(uint32_t(boxes_.size()));
+}
+
+}  // namespace rampart::solver
