@@ -41,6 +41,7 @@ struct Options {
   bool verbose = false;
   double timeout_seconds = 0;
   uint64_t rlimit = 0;
+  bool no_proof = false;  // lint: skip the solver's proof of the verdicts
 };
 
 // RAMPART_INJECT_FAULT=corrupt-set|mutate-witness breaks the solver's output
@@ -332,6 +333,7 @@ int cmd_lint(const std::string& file, const Options& o, Streams& s) {
   if (!policy) return emit(report, o, s);
   solver::LintOptions options;
   options.limits = limits_of(o);
+  options.certify = !o.no_proof;
   // A progress bar on a terminal, on standard error, for long runs.
   bool bar = s.err_is_terminal && o.format == "text";
   if (bar) {
@@ -513,6 +515,11 @@ int cmd_explain_avc(const std::string& file, const std::string& host_name, const
       for (const auto& c : ex.constraints) parts.push_back(c);
       if (ex.booleans.empty() && ex.constraints.empty())
         parts.push_back("no boolean of the policy would grant it");
+      // A created object labelled otherwise by a transition rule (at most
+      // five, the rest counted).
+      for (size_t i = 0; i < ex.transitions.size() && i < 5; ++i) parts.push_back(ex.transitions[i]);
+      if (ex.transitions.size() > 5)
+        parts.push_back(fmt::format("{} more type transitions would label it so", ex.transitions.size() - 5));
     }
     for (const auto& n : unknown_perms) parts.push_back(fmt::format("the class has no permission `{}`", n));
     for (const auto& n : ex.notes) parts.push_back(n);
@@ -693,14 +700,17 @@ Examples:
   lintcmd->add_option("FILE", file, "policy file")->required();
   add_output_options(lintcmd, opts);
   add_solver_options(lintcmd, opts);
+  lintcmd->add_flag("--no-proof", opts.no_proof,
+                    "skip the solver's proof of shadowed and redundant verdicts: much faster on long lists "
+                    "(docs/performance.md); the verdicts are then not marked (proved)");
   lintcmd->footer(R"(Every rule set of the policy, written in the language or imported: rules no
 packet reaches (shadowed, judged against the union of the earlier rules),
 rules whose removal changes no decision (redundant), overlapping rules with
 different actions (correlated) or a general rule after its exception,
 allow rules overridden by blocks; administrative ports admitted from any or
 an untrusted zone; rules for ports nothing listens on; listeners no rule
-admits. Shadowed and redundant verdicts are proved by the solver. Findings
-of error severity (exposures) give exit 1.
+admits. Shadowed and redundant verdicts are proved by the solver (unless
+--no-proof). Findings of error severity (exposures) give exit 1.
 
 Examples:
   rampart lint policy.rampart

@@ -487,6 +487,37 @@ Explanation explain(const HostView& view, const Context& s, const Context& t, ui
     e.constraints.push_back(fmt::format("no `allow {} {};`: the role may not change", p.roles[s.role].name,
                                         p.roles[t.role].name));
   }
+  // A created object's type comes from a transition rule, or else from its
+  // directory: when creation was refused, name the transitions that would
+  // label the new object with a type on which the subject may do all it
+  // asked (the AVC's target is the type the object would have had).
+  if (!d.granted() && (requested & p.classes[cls].bit("create"))) {
+    std::set<std::string> lines;
+    auto consider = [&](uint32_t directory, uint32_t result, const std::string& rule) {
+      if (result == t.type || result >= p.types.size()) return;
+      Context other = t;
+      other.type = result;
+      if (!view.compute_av(s, other, cls, requested).granted()) return;
+      lines.insert(
+          fmt::format("`{}` gives a {} that {} creates in a {} directory the type {}, on which it may {}",
+                      rule, p.classes[cls].name, type_name(p, s.type), type_name(p, directory),
+                      type_name(p, result), p.permissions_text(cls, requested)));
+    };
+    for (const TypeTransition& tt : p.type_transitions) {
+      if (tt.source != s.type || tt.cls != cls) continue;
+      if (tt.condition != kNone && view.condition_holds(tt.condition) != tt.when) continue;
+      consider(tt.target, tt.result,
+               fmt::format("type_transition {} {}:{} {};", type_name(p, s.type), type_name(p, tt.target),
+                           p.classes[cls].name, type_name(p, tt.result)));
+    }
+    for (const NameTransition& nt : p.name_transitions) {
+      if (nt.cls != cls || !std::binary_search(nt.sources.begin(), nt.sources.end(), s.type)) continue;
+      consider(nt.target, nt.result,
+               fmt::format("type_transition {} {}:{} {} \"{}\";", type_name(p, s.type),
+                           type_name(p, nt.target), p.classes[cls].name, type_name(p, nt.result), nt.name));
+    }
+    e.transitions.assign(lines.begin(), lines.end());
+  }
   if (p.types.at(s.type).permissive)
     e.notes.push_back(fmt::format("{} is a permissive domain", type_name(p, s.type)));
   return e;

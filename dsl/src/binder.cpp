@@ -73,12 +73,6 @@ Binder::Name* Binder::lookup(const ast::Ident& id) {
   return &it->second;
 }
 
-void Binder::not_yet_supported(const Origin& origin, const std::string& what) {
-  diags_.error(codes::kNotSupported, origin, fmt::format("{} are not supported yet", what)).help =
-      "file-access statements are reserved in the language; their meaning arrives with "
-      "rampart's file-access support";
-}
-
 std::optional<uint64_t> Binder::number(const ast::Number& n, uint64_t max, const char* what) {
   uint64_t v = 0;
   if (n.text.empty() || n.text.size() > 19) {

@@ -71,7 +71,6 @@ class Binder {
   void bind_firewall(const ast::Firewall& fw, Name& entry);
   void bind_host(const ast::Host& h);
   void bind_host_addresses(const ast::Host& h, core::Host& host);
-  void not_yet_supported(const core::Origin& origin, const std::string& what);
 
   std::optional<core::AddressSet> resolve_zone(Name& entry, const std::string& name);
   std::optional<core::ServiceSet> resolve_ports(Name& entry, const std::string& name);

@@ -38,7 +38,7 @@ inline constexpr const char* kBadCapability = "RP2110";
 inline constexpr const char* kBadCombining = "RP2201";
 inline constexpr const char* kBadRule = "RP2202";
 inline constexpr const char* kBadListener = "RP2203";
-inline constexpr const char* kBadLayer = "RP2204";
+// RP2204 (bad layer) is retired: a wrong layer member is RP2001, RP2003 or RP2302.
 inline constexpr const char* kBadInterface = "RP2205";
 
 // Imports
@@ -49,7 +49,7 @@ inline constexpr const char* kImportDisagrees = "RP2304";
 
 // Questions
 inline constexpr const char* kBadQuestion = "RP2401";
-inline constexpr const char* kNotSupported = "RP2402";
+// RP2402 (not supported yet) is retired: every reserved statement now has a meaning.
 
 // SELinux in the language (RP3510-RP3519; the importers' own are RP3501-RP3509)
 inline constexpr const char* kSelinuxBoolean = "RP3510";

@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "encoder.h"
 #include "rampart/core/dac.h"
 #include "rampart/core/evaluator.h"
 #include "rampart/core/regions.h"
+#include "rampart/core/selinux_eval.h"
 #include "set_engine.h"
 
 namespace rampart::solver {
@@ -290,15 +292,22 @@ class NetworkDiff {
   core::Report& report_;
 };
 
-// Newly granted and revoked accesses of subjects present on both sides.
+// Newly granted and revoked accesses of subjects present on both sides,
+// decided as the kernel would on each side: DAC, and SELinux on a host with
+// a compiled policy (so boolean, mode, label, domain and policy changes
+// count through the accesses they change). An access whose decision is
+// unknown on one side and differs from the other side's is no finding but
+// keeps equivalence from being proved (`certain` cleared).
 bool access_diff(const core::Policy& before, const core::Policy& after, const DiffOptions& options,
-                 core::Report& report) {
+                 core::Report& report, bool& certain) {
   bool changed = false;
   for (const auto& ha : after.hosts) {
     auto hb_id = before.find_host(ha.name);
     auto ha_id = after.find_host(ha.name);
     if (!hb_id) continue;
     core::FileTree ta(after, *ha_id), tb(before, *hb_id);
+    std::optional<core::selinux::HostView> va = core::selinux::HostView::build(after, *ha_id);
+    std::optional<core::selinux::HostView> vb = core::selinux::HostView::build(before, *hb_id);
     std::set<std::string> paths;
     for (const auto& p : ta.paths()) paths.insert(p);
     for (const auto& p : tb.paths()) paths.insert(p);
@@ -337,9 +346,13 @@ bool access_diff(const core::Policy& before, const core::Policy& after, const Di
       }
       for (const auto& s : subjects) {
         for (core::Operation op : ops) {
-          core::AccessDecision da = core::decide_access(ta, s.a, op, path);
-          core::AccessDecision db = core::decide_access(tb, s.b, op, path);
-          if (da.granted == db.granted) continue;
+          core::AccessDecision da = core::decide_file_access(ta, va ? &*va : nullptr, s.a, op, path);
+          core::AccessDecision db = core::decide_file_access(tb, vb ? &*vb : nullptr, s.b, op, path);
+          if (da.granted == db.granted && da.unknown == db.unknown) continue;
+          if (da.unknown || db.unknown) {
+            certain = false;
+            continue;
+          }
           changed = true;
           core::Finding f;
           f.rule_id = da.granted ? "newly-granted" : "revoked";
@@ -413,7 +426,7 @@ void diff(const core::Policy& before, const core::Policy& after, const DiffOptio
     changed |= net.host(name, host_certified);
     certified &= host_certified;
   }
-  changed |= access_diff(before, after, options, report);
+  changed |= access_diff(before, after, options, report, certified);
   bool asserts_changed = assert_diff(before, after, options, report);
   core::Result r;
   r.text = "semantic equivalence";
@@ -421,9 +434,12 @@ void diff(const core::Policy& before, const core::Policy& after, const DiffOptio
   r.is_query = true;
   if (!changed && !asserts_changed) {
     r.verdict = certified ? core::Verdict::Holds : core::Verdict::Unknown;
-    r.reason = certified ? "equivalent, proved: every host admits exactly the same traffic (certified by the solver) "
-                           "and every user and service keeps exactly the same file accesses"
-                         : "no difference found, but unknown conditions keep the network part from being proved";
+    r.reason =
+        certified
+            ? "equivalent, proved: every host admits exactly the same traffic (certified by the solver) "
+              "and every user and service keeps exactly the same file accesses"
+            : "no difference found, but unknown conditions (a packet's, or an SELinux decision "
+              "rampart cannot make) keep equivalence from being proved";
   } else {
     r.verdict = core::Verdict::Violated;
     r.reason = "not equivalent: the change alters what is admitted or granted (the findings say what)";

@@ -13,18 +13,12 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "rampart/core/evaluator.h"
 #include "rampart/core/policy.h"
 #include "rampart/importers/netfilter.h"
 
 namespace rampart::fuzz {
-
-inline void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-  }
-}
 
 struct NetfilterInput {
   std::string_view dump;

@@ -10,17 +10,11 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "rampart/core/diagnostic.h"
 #include "rampart/importers/selinux.h"
 
 namespace rampart::fuzz {
-
-inline void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    abort();
-  }
-}
 
 inline size_t lines_in(std::string_view text) {
   size_t n = 1;
@@ -42,7 +36,8 @@ inline void check_diagnostics(const core::Diagnostics& diags, std::string_view t
 }
 
 inline void check_origin(const core::Origin& o, std::string_view text) {
-  check(o.file == "fuzz.txt" && o.line > 0 && o.line <= lines_in(text), "a record without a line of the input");
+  check(o.file == "fuzz.txt" && o.line > 0 && o.line <= lines_in(text),
+        "a record without a line of the input");
 }
 
 }  // namespace rampart::fuzz

@@ -3,12 +3,16 @@
 // through the static libsepol.a; the decision functions are never called
 // here (only the tests use them, as the oracle).
 
+#include <endian.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
-#include <map>
+#include <functional>
+#include <iterator>
+#include <tuple>
 
 #include "rampart/importers/selinux.h"
 
@@ -29,6 +33,157 @@ extern "C" {
 #undef bool
 }
 // clang-format on
+
+// The rule tables (te_avtab: about 80,000 unconditional allow, dontaudit,
+// auditallow and type rules in Debian's policy; the conditional rules,
+// about 24,000 more) are the bulk of a policy, and libsepol spends most of
+// its reading time putting them into hash tables, then freeing them, and
+// rampart more copying them out again. While
+// read_compiled_policy runs, the linker's --wrap (importers/CMakeLists.txt)
+// sends policydb_read's call of avtab_read here: each entry is still read by
+// libsepol's own avtab_read_item, but into a flat vector, and the table
+// libsepol keeps stays empty. The checks libsepol makes on that table
+// (duplicate keys, values in range, conditional type rules that repeat an
+// unconditional one) are made in read_compiled_policy. Every other caller
+// (the tests' libsepol oracle) gets the real avtab_read.
+namespace {
+// One entry: (class, target, source, kind) packed into one integer, so that
+// sorted by it the rules on one (class, target) pair are contiguous, as
+// CompiledPolicy keeps them; extended-permission entries are not kept.
+struct FlatEntry {
+  uint64_t key = 0;
+  uint32_t data = 0;  // the permissions or the new type
+};
+uint64_t packed(const avtab_key_t& k) {
+  return uint64_t(k.target_class) << 48 | uint64_t(k.target_type) << 32 | uint64_t(k.source_type) << 16 |
+         uint64_t(k.specified & ~AVTAB_ENABLED);
+}
+// A conditional rule: its entry, its condition (the index of its node in the
+// policy's list) and the branch it is on, in file order.
+struct FlatConditional {
+  FlatEntry entry;
+  uint32_t node = 0;
+  bool when = true;
+};
+struct FlatTable {
+  std::vector<FlatEntry> entries;
+  bool read = false;
+  std::vector<FlatConditional> conditional;
+  std::string error;  // what made the read fail, when it is ours to say
+};
+thread_local FlatTable* flat_table = nullptr;
+thread_local FlatTable* flat_conditional = nullptr;
+
+struct ConditionalSink {
+  FlatTable* table;
+  uint32_t node;
+  bool when;
+};
+int flat_conditional_insert(avtab_t*, avtab_key_t* k, avtab_datum_t* d, void* arg) {
+  if (k->specified & AVTAB_XPERMS) return 0;  // not modelled (docs/importers/selinux.md)
+  auto* sink = static_cast<ConditionalSink*>(arg);
+  sink->table->conditional.push_back(FlatConditional{FlatEntry{packed(*k), d->data}, sink->node, sink->when});
+  return 0;
+}
+
+bool next_u32(policy_file* fp, uint32_t& v) {
+  if (fp->len < sizeof v) return false;
+  std::memcpy(&v, fp->data, sizeof v);
+  fp->data += sizeof v;
+  fp->len -= sizeof v;
+  v = le32toh(v);
+  return true;
+}
+
+int flat_insert(avtab_t*, avtab_key_t* k, avtab_datum_t* d, void* arg) {
+  if (k->specified & AVTAB_XPERMS) return 0;
+  static_cast<FlatTable*>(arg)->entries.push_back(FlatEntry{packed(*k), d->data});
+  return 0;
+}
+}  // namespace
+
+extern "C" {
+int __real_avtab_read(avtab_t* a, struct policy_file* fp, uint32_t vers);
+int __wrap_avtab_read(avtab_t* a, struct policy_file* fp, uint32_t vers);
+int __real_cond_read_list(policydb_t* p, cond_list_t** list, void* fp);
+int __wrap_cond_read_list(policydb_t* p, cond_list_t** list, void* fp);
+}
+
+// The conditional rules, likewise (policydb_read's call of cond_read_list):
+// the nodes and their expressions are built as libsepol's cond_read_node
+// builds them, with its expression check (expr_isvalid), but each node's
+// rules go to a flat vector instead of the conditional table and the node's
+// lists. The checks cond_insertf makes on type rules are made in
+// read_compiled_policy.
+int __wrap_cond_read_list(policydb_t* p, cond_list_t** list, void* fpv) {
+  FlatTable* t = flat_conditional;
+  auto* fp = static_cast<policy_file*>(fpv);
+  if (!t || fp->type != PF_USE_MEMORY || p->policy_type != POLICY_KERN)
+    return __real_cond_read_list(p, list, fpv);
+  flat_conditional = nullptr;
+  uint32_t len = 0;
+  if (!next_u32(fp, len)) return -1;
+  cond_node_t* last = nullptr;
+  for (uint32_t i = 0; i < len; ++i) {
+    auto* node = static_cast<cond_node_t*>(calloc(1, sizeof(cond_node_t)));
+    if (!node) return -1;
+    // Linked at once: on failure policydb_destroy frees what was read.
+    (last ? last->next : *list) = node;
+    last = node;
+    uint32_t state = 0, exprs = 0;
+    if (!next_u32(fp, state) || !next_u32(fp, exprs)) return -1;
+    node->cur_state = int(state);
+    cond_expr_t* last_expr = nullptr;
+    for (uint32_t j = 0; j < exprs; ++j) {
+      uint32_t type = 0, boolean = 0;
+      if (!next_u32(fp, type) || !next_u32(fp, boolean)) return -1;
+      auto* e = static_cast<cond_expr_t*>(calloc(1, sizeof(cond_expr_t)));
+      if (!e) return -1;
+      e->expr_type = type;
+      e->sepol_bool_value = boolean;
+      (last_expr ? last_expr->next : node->expr) = e;
+      last_expr = e;
+      if (type < COND_BOOL || type > COND_LAST || boolean > p->p_bools.nprim) {
+        t->error = "a condition uses an unknown operator or boolean";
+        return -1;
+      }
+    }
+    for (bool when : {true, false}) {
+      uint32_t rules = 0;
+      if (!next_u32(fp, rules) || rules > fp->len / 8) return -1;
+      ConditionalSink sink{t, i, when};
+      for (uint32_t r = 0; r < rules; ++r) {
+        if (avtab_read_item(fp, p->policyvers, &p->te_cond_avtab, flat_conditional_insert, &sink) != 0)
+          return -1;
+      }
+    }
+  }
+  return 0;
+}
+
+int __wrap_avtab_read(avtab_t* a, struct policy_file* fp, uint32_t vers) {
+  FlatTable* t = flat_table;
+  if (!t || fp->type != PF_USE_MEMORY) return __real_avtab_read(a, fp, vers);
+  flat_table = nullptr;  // a kernel policy has one such table
+  uint32_t nel = 0;
+  if (fp->len < sizeof nel) return -1;  // truncated table
+  std::memcpy(&nel, fp->data, sizeof nel);
+  fp->data += sizeof nel;
+  fp->len -= sizeof nel;
+  nel = le32toh(nel);
+  if (nel == 0 || nel > fp->len / 8) return -1;  // empty (as libsepol refuses it), or longer than the file
+  t->entries.reserve(nel);
+  for (uint32_t i = 0; i < nel; ++i) {
+    if (avtab_read_item(fp, vers, a, flat_insert, t) != 0) return -1;
+  }
+  // cond_read_list sizes the conditional table from this one's count: the
+  // table keeps its slots (empty) and the count until the read is over
+  // (read_compiled_policy sets it back to 0).
+  if (avtab_alloc(a, nel) != 0) return -1;
+  a->nel = nel;
+  t->read = true;
+  return 0;
+}
 
 namespace rampart::importers {
 
@@ -60,7 +215,14 @@ sel::Range range_of(const mls_range_t& r) {
 struct Converter {
   policydb_t& p;
   sel::CompiledPolicy& out;
-  std::map<const void*, std::pair<uint32_t, bool>> conditional;  // avtab node -> (condition, when)
+  // avtab node -> (condition, when), sorted by node; a node on several lists
+  // takes the last one read
+  struct CondOf {
+    const void* node;
+    uint32_t condition;
+    bool when;
+  };
+  std::vector<CondOf> conditional;
 
   void types() {
     out.types.resize(p.p_types.nprim);
@@ -159,21 +321,148 @@ struct Converter {
       }
       uint32_t index = uint32_t(out.conditions.size());
       out.conditions.push_back(std::move(cond));
-      for (const cond_av_list_t* l = c->true_list; l; l = l->next) conditional[l->node] = {index, true};
-      for (const cond_av_list_t* l = c->false_list; l; l = l->next) conditional[l->node] = {index, false};
+      for (const cond_av_list_t* l = c->true_list; l; l = l->next)
+        conditional.push_back({l->node, index, true});
+      for (const cond_av_list_t* l = c->false_list; l; l = l->next)
+        conditional.push_back({l->node, index, false});
+    }
+    std::stable_sort(conditional.begin(), conditional.end(), [](const CondOf& a, const CondOf& b) {
+      return std::less<const void*>()(a.node, b.node);
+    });
+  }
+
+  bool type_value(uint32_t v) const { return v >= 1 && v <= p.p_types.nprim && p.type_val_to_struct[v - 1]; }
+  bool class_value(uint32_t v) const {
+    return v >= 1 && v <= p.p_classes.nprim && p.class_val_to_struct[v - 1];
+  }
+  // The unconditional table read flat (__wrap_avtab_read), with the checks
+  // libsepol makes on it: values in range (policydb_validate), no key twice
+  // (avtab_insert; extended permissions may repeat) and no conditional type
+  // rule repeating an unconditional one (cond_insertf). Sorts `t` and leaves
+  // in `allows` and `transitions` the unconditional rules in
+  // CompiledPolicy's order. Empty when fine, else why not.
+  std::string flat(FlatTable& t, std::vector<sel::AllowRule>& allows,
+                   std::vector<sel::TypeTransition>& transitions) {
+    std::vector<FlatEntry>& keyed = t.entries;
+    for (const FlatEntry& e : keyed) {
+      if (!type_value(e.key >> 16 & 0xffff) || !type_value(e.key >> 32 & 0xffff) || !class_value(e.key >> 48))
+        return "a rule names a type or class the policy does not define";
+      if ((e.key & AVTAB_TYPE) && !type_value(e.data))
+        return "a type rule gives a type the policy does not define";
+    }
+    // Least significant digit first, 16 bits a pass (a pass whose digit is
+    // the same everywhere is skipped): about 4x faster than std::sort here.
+    std::vector<FlatEntry> spare(keyed.size());
+    std::vector<uint32_t> count(0x10001);
+    for (unsigned shift = 0; shift < 64; shift += 16) {
+      std::fill(count.begin(), count.end(), 0);
+      for (const FlatEntry& k : keyed) ++count[(k.key >> shift & 0xffff) + 1];
+      if (std::find(count.begin() + 1, count.end(), uint32_t(keyed.size())) != count.end()) continue;
+      for (size_t d = 1; d < count.size(); ++d) count[d] += count[d - 1];
+      for (const FlatEntry& k : keyed) spare[count[k.key >> shift & 0xffff]++] = k;
+      keyed.swap(spare);
+    }
+    std::vector<FlatEntry>().swap(spare);
+    size_t n_allows = 0, n_transitions = 0;
+    for (const FlatEntry& e : keyed) {
+      n_allows += (e.key & 0xffff) == AVTAB_ALLOWED;
+      n_transitions += (e.key & 0xffff) == AVTAB_TRANSITION;
+    }
+    allows.reserve(n_allows);
+    transitions.reserve(n_transitions);
+    for (size_t i = 0; i < keyed.size(); ++i) {
+      if (i && keyed[i].key == keyed[i - 1].key) return "a rule is listed twice";
+      uint64_t key = keyed[i].key;
+      auto cls = uint16_t((key >> 48) - 1);
+      auto target = uint32_t((key >> 32 & 0xffff) - 1), source = uint32_t((key >> 16 & 0xffff) - 1);
+      uint16_t spec = key & 0xffff;
+      if (spec == AVTAB_ALLOWED) {
+        allows.push_back(sel::AllowRule{source, target, cls, keyed[i].data, sel::kNone, true});
+      } else if (spec == AVTAB_TRANSITION) {
+        transitions.push_back(sel::TypeTransition{source, target, cls, keyed[i].data - 1, sel::kNone, true});
+      }
+    }
+    auto unconditional = [&](uint64_t key) {
+      return std::binary_search(keyed.begin(), keyed.end(), FlatEntry{key, 0},
+                                [](const FlatEntry& a, const FlatEntry& b) { return a.key < b.key; });
+    };
+    for (uint32_t slot = 0; p.te_cond_avtab.htable && slot < p.te_cond_avtab.nslot; ++slot) {
+      for (avtab_ptr_t n = p.te_cond_avtab.htable[slot]; n; n = n->next) {
+        if ((n->key.specified & AVTAB_TYPE) && unconditional(packed(n->key)))
+          return "a conditional type rule repeats an unconditional one";
+      }
+    }
+    // The conditional rules read flat: values in range, and cond_insertf's
+    // rule for type rules: a key once, or twice on the true then the false
+    // branch of one condition.
+    std::vector<const FlatConditional*> type_rules;
+    for (const FlatConditional& c : t.conditional) {
+      uint64_t key = c.entry.key;
+      if (!type_value(key >> 16 & 0xffff) || !type_value(key >> 32 & 0xffff) || !class_value(key >> 48))
+        return "a rule names a type or class the policy does not define";
+      if (key & AVTAB_TYPE) {
+        if (!type_value(c.entry.data)) return "a type rule gives a type the policy does not define";
+        if (unconditional(key)) return "a conditional type rule repeats an unconditional one";
+        type_rules.push_back(&c);
+      }
+    }
+    std::stable_sort(
+        type_rules.begin(), type_rules.end(),
+        [](const FlatConditional* a, const FlatConditional* b) { return a->entry.key < b->entry.key; });
+    for (size_t i = 0; i < type_rules.size();) {
+      size_t j = i;
+      while (j < type_rules.size() && type_rules[j]->entry.key == type_rules[i]->entry.key) ++j;
+      bool fine = j - i == 1 || (j - i == 2 && type_rules[i]->when && !type_rules[i + 1]->when &&
+                                 type_rules[i]->node == type_rules[i + 1]->node);
+      if (!fine) return "conflicting conditional type rules";
+      i = j;
+    }
+    return {};
+  }
+
+  // The conditional rules read flat, in file order.
+  void flat_conditional_rules(const FlatTable& t) {
+    for (const FlatConditional& c : t.conditional) {
+      uint64_t key = c.entry.key;
+      auto cls = uint16_t((key >> 48) - 1);
+      auto target = uint32_t((key >> 32 & 0xffff) - 1), source = uint32_t((key >> 16 & 0xffff) - 1);
+      uint16_t spec = key & 0xffff;
+      if (spec == AVTAB_ALLOWED) {
+        out.allows.push_back(sel::AllowRule{source, target, cls, c.entry.data, c.node, c.when});
+      } else if (spec == AVTAB_TRANSITION) {
+        out.type_transitions.push_back(
+            sel::TypeTransition{source, target, cls, c.entry.data - 1, c.node, c.when});
+      }
     }
   }
 
+  // `sorted` (the unconditional rules, in order) and `more` (the conditional
+  // ones, in table order, sorted here keeping their order among equals)
+  // merged into `out` by (class, target, source), a rule of `sorted` first
+  // among equals: CompiledPolicy::index's order.
+  template <typename Rule>
+  static void merge_into(std::vector<Rule>& out, const std::vector<Rule>& sorted, std::vector<Rule>& more) {
+    auto less = [](const Rule& a, const Rule& b) {
+      return std::tie(a.cls, a.target, a.source) < std::tie(b.cls, b.target, b.source);
+    };
+    std::stable_sort(more.begin(), more.end(), less);
+    out.reserve(out.size() + sorted.size() + more.size());
+    std::merge(sorted.begin(), sorted.end(), more.begin(), more.end(), std::back_inserter(out), less);
+  }
+
   void avtab(const avtab_t& tab, bool is_conditional) {
-    for (uint32_t slot = 0; slot < tab.nslot; ++slot) {
+    for (uint32_t slot = 0; tab.htable && slot < tab.nslot; ++slot) {
       for (avtab_ptr_t n = tab.htable[slot]; n; n = n->next) {
         uint32_t condition = sel::kNone;
         bool when = true;
         if (is_conditional) {
-          auto it = conditional.find(n);
-          if (it == conditional.end()) continue;  // not on any condition's list: never enabled
-          condition = it->second.first;
-          when = it->second.second;
+          auto it = std::upper_bound(
+              conditional.begin(), conditional.end(), static_cast<const void*>(n),
+              [](const void* a, const CondOf& b) { return std::less<const void*>()(a, b.node); });
+          if (it == conditional.begin() || std::prev(it)->node != n)
+            continue;  // on no condition's list: never enabled
+          condition = std::prev(it)->condition;
+          when = std::prev(it)->when;
         }
         const avtab_key_t& k = n->key;
         uint16_t spec = k.specified & ~AVTAB_ENABLED;
@@ -327,15 +616,29 @@ std::shared_ptr<sel::CompiledPolicy> read_compiled_policy(std::string_view bytes
   policy_file pf;
   policy_file_init(&pf);
   pf.type = PF_USE_MEMORY;
-  std::string copy(bytes);  // libsepol reads through a non-const pointer
-  pf.data = copy.data();
-  pf.len = copy.size();
+  // libsepol's policy_file points at the bytes through a non-const pointer
+  // but only copies out of it (next_entry), so the caller's bytes are lent.
+  pf.data = const_cast<char*>(bytes.data());
+  pf.len = bytes.size();
   policydb_t p;
+  FlatTable table;
   if (policydb_init(&p)) {
     diags.error("RP3501", where, fmt::format("cannot read `{}`: out of memory", file));
     return nullptr;
   }
-  if (policydb_read(&p, &pf, 0) != 0) {
+  flat_table = &table;
+  flat_conditional = &table;
+  int read = policydb_read(&p, &pf, 0);
+  flat_table = nullptr;
+  flat_conditional = nullptr;
+  if (table.read) p.te_avtab.nel = 0;  // its entries are in `table`, not in its slots
+  if (read != 0 && !table.error.empty()) {
+    policydb_destroy(&p);
+    diags.error("RP3501", where,
+                fmt::format("`{}` is not a valid compiled SELinux policy: {}", file, table.error));
+    return nullptr;
+  }
+  if (read != 0) {
     policydb_destroy(&p);
     diags.error(
         "RP3501", where,
@@ -354,8 +657,24 @@ std::shared_ptr<sel::CompiledPolicy> read_compiled_policy(std::string_view bytes
   c.types();
   c.classes();
   c.booleans_and_conditions();
-  c.avtab(p.te_avtab, false);
-  c.avtab(p.te_cond_avtab, true);
+  std::vector<sel::AllowRule> flat_allows;
+  std::vector<sel::TypeTransition> flat_transitions;
+  if (std::string bad = c.flat(table, flat_allows, flat_transitions); !bad.empty()) {
+    policydb_destroy(&p);
+    diags.error("RP3501", where, fmt::format("`{}` is not a valid compiled SELinux policy: {}", file, bad));
+    return nullptr;
+  }
+  std::vector<FlatEntry>().swap(table.entries);
+  c.avtab(p.te_avtab, false);      // empty unless libsepol read it (a policy not read from memory)
+  c.avtab(p.te_cond_avtab, true);  // empty unless libsepol read the conditional rules
+  c.flat_conditional_rules(table);
+  std::vector<FlatConditional>().swap(table.conditional);
+  std::vector<sel::AllowRule> more_allows;
+  std::vector<sel::TypeTransition> more_transitions;
+  more_allows.swap(out->allows);
+  more_transitions.swap(out->type_transitions);
+  Converter::merge_into(out->allows, flat_allows, more_allows);
+  Converter::merge_into(out->type_transitions, flat_transitions, more_transitions);
   c.transitions();
   c.roles_and_users();
   c.mls();

@@ -77,20 +77,26 @@ class HiveReader {
     errno = 0;
     Owned<char> key(hivex_value_key(h_, v));
     if (!key) return fail(fmt::format("a value name under `{}` is unreadable", path));
-    hive_type type;
+    // libhivex stores the hive's raw 32-bit type, which may be any number
+    // (a crafted hive's, or a type later than hivex knows): read it as a
+    // number, never as the enum, whose range does not hold every value.
+    hive_type raw;
     size_t len = 0;
-    if (hivex_value_type(h_, v, &type, &len) != 0)
+    if (hivex_value_type(h_, v, &raw, &len) != 0)
       return fail(fmt::format("value `{}` is unreadable", key.get()));
+    static_assert(sizeof(raw) == sizeof(uint32_t), "hive_type is the registry's 32-bit type");
+    uint32_t type = 0;
+    std::memcpy(&type, &raw, sizeof type);
     RegValue rv;
     rv.name = key.get();
     rv.origin = core::Origin::native_rule(file_, rv.name);
-    if (type == hive_t_REG_SZ || type == hive_t_REG_EXPAND_SZ) {
+    if (type == uint32_t(hive_t_REG_SZ) || type == uint32_t(hive_t_REG_EXPAND_SZ)) {
       errno = 0;
       Owned<char> s(hivex_value_string(h_, v));
       if (!s) return fail(fmt::format("string value `{}` is unreadable", rv.name));
       rv.type = RegValue::Type::String;
       rv.text = s.get();
-    } else if (type == hive_t_REG_DWORD || type == hive_t_REG_DWORD_BIG_ENDIAN) {
+    } else if (type == uint32_t(hive_t_REG_DWORD) || type == uint32_t(hive_t_REG_DWORD_BIG_ENDIAN)) {
       if (len != 4) return fail(fmt::format("dword value `{}` is {} bytes long", rv.name, len));
       errno = 0;
       rv.type = RegValue::Type::Dword;

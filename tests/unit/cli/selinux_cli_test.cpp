@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "app.h"
@@ -73,10 +74,62 @@ TEST(SelinuxCli, ExplainAvc) {
   EXPECT_EQ(g.code, 0) << g.out << g.err;
   EXPECT_NE(g.out.find("the policy grants"), std::string::npos) << g.out;
   EXPECT_NE(g.out.find("DAC not judged"), std::string::npos) << g.out;
+  // A file httpd_t creates with the type of its directory (var_log_t) is
+  // denied, and the type transition that labels such files httpd_log_t,
+  // which httpd_t may create, is named.
+  std::string create =
+      "type=AVC msg=audit(2.0:2): avc:  denied  { create } for pid=1 comm=\"nginx\" name=\"x.log\" "
+      "scontext=system_u:system_r:httpd_t:s0 tcontext=system_u:object_r:var_log_t:s0 tclass=file "
+      "permissive=0";
+  Outcome t = rampart({"explain", "--color", "never", kExample, "--avc", create});
+  EXPECT_EQ(t.code, 0) << t.out << t.err;
+  EXPECT_NE(t.out.find("no rule `allow httpd_t var_log_t:file create;`"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("`type_transition httpd_t var_log_t:file httpd_log_t;` gives a file that httpd_t "
+                       "creates in a var_log_t directory the type httpd_log_t, on which it may create"),
+            std::string::npos)
+      << t.out;
+  // No transition is named where none would help (write on httpd_log_t).
+  EXPECT_EQ(r.out.find("type_transition"), std::string::npos) << r.out;
   // Bad input: a located diagnostic, exit 2.
   Outcome b = rampart({"explain", kExample, "--avc", "type=AVC msg=audit(1.0:1): avc: denied for pid=1"});
   EXPECT_EQ(b.code, 2) << b.out << b.err;
   EXPECT_NE(b.out.find("<avc>:1"), std::string::npos) << b.out;
+}
+
+// `rampart diff` decides file accesses as the kernel does on each side, so a
+// change that only SELinux sees (here the mode; a boolean works alike) is a
+// newly granted access, and the versions are not equivalent.
+TEST(SelinuxCli, DiffSeesSelinuxChanges) {
+  NEED_POLICY();
+  std::string host = R"(
+host h {
+  import selinux.policy "/etc/selinux/default/policy/policy.33";
+  group root gid 0;
+  group www gid 33;
+  user root uid 0 group root;
+  user www uid 33 group www;
+  directory "/" owner root mode 0755 label "root_t";
+  file "/httpd.log" owner www mode 0644 label "httpd_log_t";
+  service nginx runs as www:www domain httpd_t { appends "/httpd.log"; }
+  MODE
+}
+)";
+  auto write = [&](const std::string& name, const std::string& mode) {
+    std::string path = ::testing::TempDir() + "/" + name;
+    std::string text = host;
+    text.replace(text.find("MODE"), 4, mode);
+    std::ofstream(path) << text;
+    return path;
+  };
+  std::string before = write("selinux_enforcing.rampart", "");
+  std::string after = write("selinux_permissive.rampart", "set selinux.mode = \"permissive\";");
+  Outcome d = rampart({"diff", "--color", "never", before, after});
+  EXPECT_EQ(d.code, 0) << d.out << d.err;
+  EXPECT_NE(d.out.find("service nginx can now write /httpd.log"), std::string::npos) << d.out;
+  EXPECT_NE(d.out.find("not equivalent"), std::string::npos) << d.out;
+  Outcome same = rampart({"diff", "--color", "never", before, before});
+  EXPECT_EQ(same.code, 0) << same.out << same.err;
+  EXPECT_NE(same.out.find("equivalent, proved"), std::string::npos) << same.out;
 }
 
 }  // namespace

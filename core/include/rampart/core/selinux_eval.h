@@ -213,6 +213,13 @@ struct Explanation {
   std::vector<std::string> booleans;           // "would be allowed with httpd_unified=true (now false)"
   std::vector<std::string> constraints;        // the constraint text that removed a permission
   std::vector<std::string> other_permissions;  // rules on the pair and class that grant other permissions
+  // When `create` is among the missing permissions: the enabled type
+  // transitions of the subject on the class (plain and named) that give a
+  // new object another type, on which the subject would get all it asked
+  // ("`type_transition httpd_t var_log_t:file httpd_log_t;` gives a file
+  // that httpd_t creates in a var_log_t directory the type httpd_log_t, on
+  // which it may create").
+  std::vector<std::string> transitions;
   std::vector<std::string> notes;
 };
 Explanation explain(const HostView& view, const Context& s, const Context& t, uint16_t cls,
