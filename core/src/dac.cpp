@@ -127,6 +127,7 @@ Credentials credentials_of(const Policy& policy, const Service& service) {
   c.umask = service.umask;
   c.domain = service.domain;
   c.view = service.view;
+  c.identity_known = service.uid != kNoId && service.gid != kNoId;
   (void)policy;
   return c;
 }

@@ -480,6 +480,12 @@ struct PathEvaluator {
                          : std::nullopt;
       dest_attrs = listener_attributes(policy, dest, out.listener);
     }
+    // A forwarded listener (a published container port): the destination's
+    // host filters are not on the packet's way from another host.
+    bool forwarded = false;
+    if (!path.local && out.listener && path.destination.valid()) {
+      forwarded = policy.host(path.destination).listeners.at(out.listener->index()).forwarded;
+    }
     bool any_stateless_reply = false;
     for (const auto& hop : path.hops) {
       const Host& host = policy.host(hop.host);
@@ -500,8 +506,10 @@ struct PathEvaluator {
         step.direction = hop.direction;
         step.layer_index = li;
         bool evaluated = false;
+        bool bypass = forwarded && hop.host == path.destination && hop.direction == Direction::Inbound;
         for (const auto& fid : layers[li].members) {
           if (path.local && policy.filter(fid).scope == FilterScope::Network) continue;
+          if (bypass && policy.filter(fid).scope == FilterScope::Host) continue;
           auto mo = member(fid, hop.direction, p, hop.host, attrs);
           if (auto* n = std::get_if<AtomNeeded>(&mo)) return *n;
           evaluated = true;

@@ -531,6 +531,15 @@ AccessDecision decide_file_access(const FileTree& tree, const selinux::HostView*
                                   Operation op, const std::string& path,
                                   const std::vector<FileNode>& overrides) {
   using namespace selinux;
+  if (!who.identity_known) {
+    // No uid or gid to check with: neither granted nor denied.
+    AccessDecision d = decide_access(tree, who, op, path, overrides);
+    d.granted = d.dac_granted = false;
+    d.selinux.reset();
+    d.unknown = true;
+    d.unknown_reason = fmt::format("the uid and gid {} {} runs with are not known", who.kind, who.name);
+    return d;
+  }
   if (!view || view->mode() == Mode::Disabled) {
     AccessDecision d = decide_access(tree, who, op, path, overrides);
     d.dac_granted = d.granted;

@@ -246,13 +246,16 @@ z3::expr AccessEncoder::allowed(core::Operation op, const std::string& path, con
 AccessEncoder::Decision AccessEncoder::decide(core::Operation op, const std::string& path,
                                               const std::vector<FileNode>& overrides) {
   z3::expr d = dac(op, path, overrides);
-  if (!selinux_) return Decision{d, ctx_.bool_val(false)};
+  // core::decide_file_access: a subject whose uid or gid is not known gets
+  // unknown, whatever DAC and SELinux say.
+  z3::expr id_known = per_subject([](const core::Credentials& c) { return c.identity_known; });
+  if (!selinux_) return Decision{d && id_known, !id_known};
   // core::decide_file_access: DAC (capabilities filtered) ∧ SELinux; unknown
   // when DAC grants and SELinux's part, or the subject's capabilities, cannot
   // be decided.
   SelinuxEncoder::Outcome s = selinux_->operation(*source_, *known_, op, path, overrides);
   z3::expr known = (s.granted || s.denied) && *caps_known_;
-  return Decision{d && known && s.granted, d && !known};
+  return Decision{id_known && d && known && s.granted, !id_known || (d && !known)};
 }
 
 z3::expr AccessEncoder::allowed_in_view(core::Operation op, const std::string& path,

@@ -430,10 +430,21 @@ z3::expr Encoder::admitted(const core::NetworkPath& path, const PacketTerms& p, 
                 p.icode};
   const core::Host* dest = path.destination.valid() ? &policy_.host(path.destination) : nullptr;
 
+  // A forwarded listener selected (core::Listener::forwarded): the
+  // destination's host filters are skipped, as the evaluator does.
+  z3::expr forwarded = ctx_.bool_val(false);
+  if (dest && !path.local) {
+    z3::expr_vector f(ctx_);
+    for (uint32_t i = 0; i < dest->listeners.size(); ++i) {
+      if (dest->listeners[i].forwarded) f.push_back(listener_selected(*dest, i, p, false));
+    }
+    if (!f.empty()) forwarded = has_ports(p.proto) && z3::mk_or(f);
+  }
   z3::expr_vector conjuncts(ctx_);
   for (const auto& hop : path.hops) {
     const core::Host& host = policy_.host(hop.host);
     bool inbound = hop.direction == core::Direction::Inbound;
+    bool may_bypass = inbound && dest && hop.host == path.destination && !path.local;
     const core::Host* listener_host = hop.host == path.destination ? dest : nullptr;
     View fv{p, core::ConnState::New, hop.host, path.local, inbound, "fwd", &fwd, listener_host, &p};
     View rv{r,
@@ -447,7 +458,8 @@ z3::expr Encoder::admitted(const core::NetworkPath& path, const PacketTerms& p, 
             &p};
     const auto& layers = inbound ? host.inbound : host.outbound;
     for (const auto& layer : layers) {
-      z3::expr_vector members(ctx_);
+      z3::expr_vector members(ctx_), network_members(ctx_);
+      bool has_host_member = false;
       for (const auto& fid : layer.members) {
         const core::PacketFilter& f = policy_.filter(fid);
         if (path.local && f.scope == core::FilterScope::Network) continue;
@@ -456,8 +468,19 @@ z3::expr Encoder::admitted(const core::NetworkPath& path, const PacketTerms& p, 
         z3::expr m = rule_set_allow(forward_set, fv);
         if (f.stateless) m = m && z3::implies(reply_exists, rule_set_allow(reply_set, rv));
         members.push_back(m);
+        if (f.scope == core::FilterScope::Host)
+          has_host_member = true;
+        else
+          network_members.push_back(m);
       }
-      if (!members.empty()) conjuncts.push_back(z3::mk_or(members));
+      if (members.empty()) continue;
+      if (may_bypass && has_host_member) {
+        // Forwarded: only the layer's network members count (none: it is not crossed).
+        z3::expr skipped = network_members.empty() ? ctx_.bool_val(true) : z3::mk_or(network_members);
+        conjuncts.push_back(z3::ite(forwarded, skipped, z3::mk_or(members)));
+      } else {
+        conjuncts.push_back(z3::mk_or(members));
+      }
     }
   }
   if (dest && path.required_listeners) {

@@ -481,6 +481,32 @@ struct SetEngine::Run {
     return q;
   }
 
+  // What of `x` one layer of a non-local path admits; with `skip_host`, its
+  // host filters are not consulted (a layer of host filters alone admits all).
+  BoxSet layer_pass(const core::Layer& layer, const BoxSet& x, bool skip_host, bool inbound, const View& fv,
+                    const View& rv, const BoxSet& echo_or_not_icmp) {
+    BoxSet acc = none(), rem = x;
+    bool evaluated = false;
+    for (const auto& fid : layer.members) {
+      const core::PacketFilter& f = policy.filter(fid);
+      if (skip_host && f.scope == core::FilterScope::Host) continue;
+      evaluated = true;
+      core::RuleSetId forward_set = inbound ? f.inbound : f.outbound;
+      core::RuleSetId reply_set = inbound ? f.outbound : f.inbound;
+      BoxSet a = allowed(forward_set, fv, rem);
+      if (f.stateless) {
+        BoxSet needs_reply = a.intersect(echo_or_not_icmp);
+        BoxSet one_way = a.subtract(echo_or_not_icmp);
+        a = one_way;
+        a.add_disjoint(allowed(reply_set, rv, needs_reply));
+      }
+      rem = rem.subtract(a);
+      acc.add_disjoint(a);
+      compact(acc);
+    }
+    return evaluated ? acc : x;
+  }
+
   BoxSet admitted(const BoxSet& q) {
     const core::NetworkPath& path = space.path;
     FieldBounds fb = forward_bounds(space), rb = reply_bounds(space);
@@ -488,6 +514,16 @@ struct SetEngine::Run {
     std::vector<std::unique_ptr<View>> views;
     BoxSet x = q;
     BoxSet echo_or_not_icmp = reply_exists();
+    // Packets a forwarded listener takes (core::Listener::forwarded): the
+    // destination's host filters are skipped for them, as the evaluator does.
+    BoxSet forwarded = none();
+    if (dest && !path.local) {
+      BoxSet none_region = none();
+      auto regions = listener_regions(*dest, none_region);
+      for (uint32_t i = 0; i < regions.size(); ++i) {
+        if (dest->listeners[i].forwarded) forwarded.add_disjoint(regions[i]);
+      }
+    }
     for (const auto& hop : path.hops) {
       const core::Host& host = policy.host(hop.host);
       bool inbound = hop.direction == core::Direction::Inbound;
@@ -499,7 +535,17 @@ struct SetEngine::Run {
                                                   !inbound, true, "reply", listener_host, &rb}));
       const View* rv = views.back().get();
       const auto& layers = inbound ? host.inbound : host.outbound;
+      bool may_bypass = inbound && dest && hop.host == path.destination && !path.local && !forwarded.empty();
       for (const auto& layer : layers) {
+        if (may_bypass) {
+          // The forwarded part crosses the layer's network members alone.
+          BoxSet fwd_part = x.intersect(forwarded);
+          BoxSet rest = x.subtract(forwarded);
+          x = layer_pass(layer, rest, false, inbound, *fv, *rv, echo_or_not_icmp);
+          x.add_disjoint(layer_pass(layer, fwd_part, true, inbound, *fv, *rv, echo_or_not_icmp));
+          compact(x);
+          continue;
+        }
         BoxSet acc = none(), rem = x;
         bool evaluated = false;
         for (const auto& fid : layer.members) {

@@ -172,7 +172,7 @@ core::ImportResult import_host_folder(const std::string& dir, const std::string&
     else if (format == "services.php-fpm")
       r = parse_phpfpm(*body, shown, files.get(), dir_of(source));
     else if (format == "services.compose")
-      r = parse_compose(*body, shown);
+      r = parse_compose(*body, shown, dir_of(source));
     else if (format == "services.systemd") {
       std::vector<std::pair<std::string, std::string>> dropins;
       if (item.contains("dropins") && item["dropins"].is_array()) {

@@ -32,6 +32,22 @@ HostLayout layout_of(const std::string& path) {
   return HostLayout{p.substr(0, at), p.substr(at)};
 }
 
+// A compose project lives anywhere (/srv/app, /opt/stack, /home/u/proj):
+// the host's root is the folder above the last top-level folder of the
+// file system hierarchy (etc, home, mnt, opt, root, srv, usr, var) in the
+// path; without one, the file's own folder stands for the host's /.
+HostLayout compose_layout_of(const std::string& path) {
+  std::string p = fs::path(path).lexically_normal().string();
+  if (p.empty() || p[0] != '/') p = "./" + p;
+  size_t best = std::string::npos;
+  for (const char* top : {"/etc/", "/home/", "/mnt/", "/opt/", "/root/", "/srv/", "/usr/", "/var/"}) {
+    auto at = p.rfind(top);
+    if (at != std::string::npos && (best == std::string::npos || at > best)) best = at;
+  }
+  if (best == std::string::npos) return layout_of(path);
+  return HostLayout{best == 0 ? "/" : p.substr(0, best), p.substr(best)};
+}
+
 std::string dir_of(const std::string& host_path) {
   auto slash = host_path.rfind('/');
   return slash == 0 ? "/" : host_path.substr(0, slash);
@@ -61,7 +77,9 @@ class ServiceImporter : public Importer {
       case Kind::PhpFpm:
         out = parse_phpfpm(*text, request.display_path, source.get(), dir_of(l.host_path));
         break;
-      case Kind::Compose: out = parse_compose(*text, request.display_path); break;
+      case Kind::Compose:
+        out = parse_compose(*text, request.display_path, dir_of(compose_layout_of(request.path).host_path));
+        break;
       case Kind::Systemd: {
         // Drop-ins: UNIT.d/*.conf beside the unit, in name order.
         std::vector<std::pair<std::string, std::string>> dropins;

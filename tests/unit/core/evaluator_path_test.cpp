@@ -216,6 +216,47 @@ TEST(Layers, EveryLayerMustAdmit) {
   EXPECT_EQ(web2.listener->value, 4u);  // lighttpd on 0.0.0.0
 }
 
+// A forwarded listener (a port docker publishes): the host filter (fw) is
+// not on its way from the network, the security group (sg) still is, and
+// on the local path nothing is forwarded.
+TEST(Layers, ForwardedListenerSkipsHostFiltersOnly) {
+  Layered s;
+  Host& h = s.p.hosts.at(s.web.index());
+  h.listeners.push_back(listener(proto::kTcp, 443, 443, bind_v4(), "web"));
+  h.listeners.back().forwarded = true;
+  // fw has no rule for 443 (its default denies); sg neither: denied at sg.
+  auto sg_denies =
+      outcome_of(evaluate_path(s.p, from_network(s.web), tcp("203.0.113.7", 40000, "10.0.1.10", 443), {}));
+  EXPECT_FALSE(sg_denies.admitted);
+  ASSERT_EQ(sg_denies.steps.size(), 1u);
+  EXPECT_EQ(s.p.filter(sg_denies.steps[0].members[0].filter).name, "sg");
+  // Through a security group that admits 443, fw is skipped: admitted.
+  Layered open;
+  RuleSetId all = open.p.add(rule_set("sg-all", Combining::FirstMatch, Action::Allow, {}));
+  FilterId sg_all = add_filter(open.p, "sg-all", all, {}, false, FilterScope::Network);
+  Host& oh = open.p.hosts.at(open.web.index());
+  oh.inbound.at(0) = layer({sg_all});
+  oh.listeners.push_back(listener(proto::kTcp, 443, 443, bind_v4(), "web"));
+  oh.listeners.back().forwarded = true;
+  auto fwd = outcome_of(
+      evaluate_path(open.p, from_network(open.web), tcp("203.0.113.7", 40000, "10.0.1.10", 443), {}));
+  EXPECT_TRUE(fwd.admitted);
+  ASSERT_EQ(fwd.steps.size(), 1u);  // the security group alone: fw is not crossed
+  EXPECT_EQ(open.p.filter(fwd.steps[0].members[0].filter).name, "sg-all");
+  // Not forwarded, the same packet meets fw's default deny.
+  oh.listeners.back().forwarded = false;
+  auto plain = outcome_of(
+      evaluate_path(open.p, from_network(open.web), tcp("203.0.113.7", 40000, "10.0.1.10", 443), {}));
+  EXPECT_FALSE(plain.admitted);
+  ASSERT_EQ(plain.steps.size(), 2u);
+  EXPECT_EQ(plain.steps[1].decision, Decision::Deny);
+  // On the local path a forwarded listener is not forwarded: fw decides.
+  oh.listeners.back().forwarded = true;
+  auto local = outcome_of(
+      evaluate_path(open.p, host_to_host(open.web, open.web), tcp("10.0.1.10", 40000, "10.0.1.10", 443), {}));
+  EXPECT_FALSE(local.admitted);
+}
+
 TEST(Layers, IcmpAndPortlessProtocolsNeedNoListener) {
   Layered s;
   auto ping = outcome_of(evaluate_path(s.p, from_network(s.web), icmp("203.0.113.7", "10.0.1.10", 8), {}));

@@ -28,6 +28,10 @@ struct Credentials {
   uint16_t umask = 022;
   std::string domain;  // SELinux, when known
   std::vector<Mount> view;  // the service's own mounts (Service::view)
+  // False when the uid or gid is not known (a service whose identity its
+  // file does not give: compose's `user: www-data`, resolved in the image):
+  // then every decision is unknown (decide_file_access).
+  bool identity_known = true;
 
   bool in_group(uint32_t g) const;
   bool has(Capability c) const { return (capabilities & cap_bit(c)) != 0; }

@@ -55,6 +55,13 @@ struct Listener {
   Bind bind;
   ServiceId service;    // the owning service, when declared
   std::string process;  // executable or process name, when known
+  // Reached through destination NAT to another network namespace (a port
+  // docker publishes): from other hosts the packet crosses the host's
+  // FORWARD path, not INPUT, so the host's own (FilterScope::Host) inbound
+  // filters do not see it; network filters (security groups) still do.
+  // Traffic from the host itself is not forwarded (docker-proxy listens).
+  // docs/semantics/network.md#forwarded-listeners.
+  bool forwarded = false;
   Origin origin;
 
   std::string to_string() const;  // "tcp/8080 on 127.0.0.1"

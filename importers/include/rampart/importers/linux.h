@@ -55,7 +55,10 @@ core::ImportResult parse_nginx(std::string_view text, const std::string& file, c
                                const std::string& base);
 core::ImportResult parse_phpfpm(std::string_view text, const std::string& file, const FileSource* includes,
                                 const std::string& base);
-core::ImportResult parse_compose(std::string_view text, const std::string& file);
+// `project_dir`: the host folder the compose file is in (relative bind
+// sources start there).
+core::ImportResult parse_compose(std::string_view text, const std::string& file,
+                                 const std::string& project_dir = "/");
 
 // The name a native service gets in the policy language: unit, program or
 // pool names with characters a name cannot hold (`.`, `@`, `:`) get `_`.
