@@ -183,6 +183,9 @@ class Linter {
   // first and rejected: a rule open in one field rewrites all the list's
   // structure below that field, quadratic in node work (docs/lint.md).
   struct Region {
+    // User-provided: clang cannot default-construct a nested class with
+    // member initializers before the enclosing class is complete.
+    Region() {}
     BoxSet boxes;
     std::optional<bdd> set;   // once the boxes fragment
     size_t coalesce_at = 32;  // merge boxes when there are more than this
