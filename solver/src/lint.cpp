@@ -203,6 +203,7 @@ class Linter {
     BoxSet everything;
     bool pairwise, has_fallback, first;
     core::Decision fallback;
+    mutable std::vector<std::optional<bdd>> bdds;  // by position, once needed (rule_bdd)
     const core::Rule& rule(size_t pos) const { return rules[order[pos]]; }
   };
 
@@ -229,7 +230,8 @@ class Linter {
                   n <= options_.pairwise_limit,
                   entry,
                   first_pass,
-                  decision_of(rs.default_action)};
+                  decision_of(rs.default_action),
+                  {}};
         pass.m.reserve(n);
         for (size_t pos = 0; pos < n; ++pos) pass.m.push_back(boxes.match(pass.rule(pos)));
         if (!flat_pass(pass, facts)) boxes_pass(pass, facts);
@@ -243,12 +245,19 @@ class Linter {
   bdd as_bdd(const Pass& pass, const BoxSet& b) {
     return BddSpace::instance().of(b, pass.boxes.atom_keys(), pass.family);
   }
-  bool region_meets(const Pass& pass, const Region& r, const BoxSet& b) {
-    return r.set ? BddSpace::instance().intersects(*r.set, as_bdd(pass, b)) : r.boxes.intersects(b);
+  // The rule at `k` as a BDD, built once per pass: a fragmented region
+  // meets and takes the same earlier rules again and again.
+  const bdd& rule_bdd(const Pass& pass, size_t k) {
+    if (pass.bdds.size() != pass.m.size()) pass.bdds.resize(pass.m.size());
+    if (!pass.bdds[k]) pass.bdds[k] = as_bdd(pass, pass.m[k]);
+    return *pass.bdds[k];
   }
-  void region_take(const Pass& pass, Region& r, const BoxSet& b) {
+  bool region_meets(const Pass& pass, const Region& r, size_t k) {
+    return r.set ? BddSpace::instance().intersects(*r.set, rule_bdd(pass, k)) : r.boxes.intersects(pass.m[k]);
+  }
+  void region_take(const Pass& pass, Region& r, size_t k) {
     if (!r.set) {
-      r.boxes = r.boxes.subtract(b);
+      r.boxes = r.boxes.subtract(pass.m[k]);
       if (r.boxes.size() <= r.coalesce_at) return;
       r.boxes.coalesce();
       r.coalesce_at = std::max<size_t>(32, 2 * r.boxes.size());
@@ -257,11 +266,11 @@ class Linter {
       r.boxes = BoxSet(&r.boxes.universe());
       return;
     }
-    *r.set &= !as_bdd(pass, b);
+    *r.set &= !rule_bdd(pass, k);
   }
-  std::optional<Witness> region_example(const Pass& pass, const Region& r, const BoxSet& b) {
-    return r.set ? BddSpace::instance().example(*r.set & as_bdd(pass, b), pass.family)
-                 : pass.boxes.lowest(r.boxes.intersect(b));
+  std::optional<Witness> region_example(const Pass& pass, const Region& r, size_t k) {
+    return r.set ? BddSpace::instance().example(*r.set & rule_bdd(pass, k), pass.family)
+                 : pass.boxes.lowest(r.boxes.intersect(pass.m[k]));
   }
 
   // ---- first-match lists as flat boxes ------------------------------------------
@@ -279,6 +288,7 @@ class Linter {
   static constexpr size_t kFlatFragmentLimit = 4096;
   static constexpr int kWalkSteps = 8;
   static constexpr int kRedundancyTargets = 8;
+  static constexpr size_t kSearchPieces = 20000;
 
   // What is left of a rule's packets past some rules: flat boxes, or a
   // Region once the boxes fragment (rebuilt from the rule and the rules
@@ -304,21 +314,21 @@ class Linter {
     rem.flat.assign(list.rules.of(pos));
   }
   bool meets(const Pass& pass, const FlatList& list, const Remainder& rem, size_t k) {
-    return rem.big ? region_meets(pass, *rem.big, pass.m[k]) : rem.flat.meets(list.rules.of(k));
+    return rem.big ? region_meets(pass, *rem.big, k) : rem.flat.meets(list.rules.of(k));
   }
   void take(const Pass& pass, const FlatList& list, Remainder& rem, size_t k) {
     rem.taken.push_back(k);
     if (rem.big) {
-      region_take(pass, *rem.big, pass.m[k]);
+      region_take(pass, *rem.big, k);
       return;
     }
     if (rem.flat.subtract(list.rules.of(k), kFlatFragmentLimit)) return;
     rem.big.emplace();
     rem.big->boxes = pass.m[rem.origin];
-    for (size_t t : rem.taken) region_take(pass, *rem.big, pass.m[t]);
+    for (size_t t : rem.taken) region_take(pass, *rem.big, t);
   }
   std::optional<Witness> example(const Pass& pass, const FlatList& list, const Remainder& rem, size_t k) {
-    if (rem.big) return region_example(pass, *rem.big, pass.m[k]);
+    if (rem.big) return region_example(pass, *rem.big, k);
     std::vector<FlatBox> overlap;
     for (const auto& a : rem.flat.boxes()) {
       for (const auto& b : list.rules.of(k)) {
@@ -458,7 +468,23 @@ class Linter {
         f.redundant = false;
         continue;
       }
-      if (any_differing || !pass.has_fallback || pass.fallback != want) {
+      Search search = Search::kGaveUp;
+      if ((any_differing || !pass.has_fallback || pass.fallback != want) && !exact) {
+        FlatPoint q;
+        search = decided_otherwise_somewhere(pass, list, pos, want, kSearchPieces, q);
+        // The packet found must be one: unreached by the earlier rules and
+        // decided otherwise past this one (else the exact way decides).
+        if (search == Search::kFound && (flat.first_containing(q, 0, pos, is_deciding) != FlatRules::npos ||
+                                         !decided_otherwise(q, pos, want)))
+          search = Search::kGaveUp;
+        if (search == Search::kFound) {
+          f.redundant = false;
+          continue;
+        }
+      } else if (!any_differing && pass.has_fallback && pass.fallback == want) {
+        search = Search::kNone;
+      }
+      if (search == Search::kGaveUp) {
         // Exactly: what reaches it, past the later rules that decide it its way.
         compute_exact();
         rest = reach;
@@ -480,14 +506,125 @@ class Linter {
       // (Else no later rule that decides otherwise meets it, and the default
       // decides it its way.) Redundant here: the proof needs the earlier rules
       // that take its packets and every later rule that can decide them.
-      compute_exact();
-      for (size_t j : reach.taken) f.covering.insert(pass.order[j]);
+      if (exact) {
+        for (size_t j : reach.taken) f.covering.insert(pass.order[j]);
+      } else {
+        for (size_t j : contributors_before(list, pos, pos)) f.covering.insert(pass.order[j]);
+      }
       flat.for_each_meeting(mine, pos + 1, n, [&](size_t k) {
         if (kind[k] != kContinue) f.later.insert(pass.order[k]);
         return true;
       });
     }
     return true;
+  }
+
+  // A packet of the rule at `pos` that reaches it and that the later rules
+  // or the default decide otherwise than `want`: the search behind "not
+  // redundant" for a rule too wide to compute as a remainder (subtracting
+  // many small earlier rules from a wide box fragments it into thousands of
+  // boxes). It splits the rule's box at the faces of the rules that meet a
+  // piece, depth first: a piece that an earlier deciding rule holds is
+  // settled; one that the first later rule meeting it holds is decided by
+  // that rule; one that no rule meets is decided by the default. Exact;
+  // kGaveUp once it has examined `budget` pieces.
+  enum class Search { kFound, kNone, kGaveUp };
+  struct Candidate {
+    FlatBox box;
+    bool earlier;
+    bool differs;  // a later rule that decides otherwise (or jumps)
+  };
+  Search decided_otherwise_somewhere(const Pass& pass, const FlatList& list, size_t pos, core::Decision want,
+                                     size_t budget, FlatPoint& found) {
+    const FlatRules& flat = list.rules;
+    const FlatBoxes mine = flat.of(pos);
+    const size_t n = pass.m.size();
+    candidates_.clear();
+    auto add = [&](size_t k, bool earlier, bool differs) {
+      for (const auto& c : flat.of(k)) {
+        for (const auto& a : mine) {
+          if (a.meets(c)) {
+            candidates_.push_back({c, earlier, differs});
+            break;
+          }
+        }
+      }
+    };
+    flat.for_each_meeting(mine, 0, pos, [&](size_t j) {
+      if (list.kind[j] == kDeciding) add(j, true, false);
+      return true;
+    });
+    flat.for_each_meeting(mine, pos + 1, n, [&](size_t k) {
+      if (list.kind[k] == kContinue) return true;
+      add(k, false, list.kind[k] == kOther || decision_of(pass.rule(k).action) != want);
+      return true;
+    });
+    const bool default_differs = !pass.has_fallback || pass.fallback != want;
+    size_t pieces = 0;
+    // Candidates are in list order: earlier rules first, then later ones.
+    auto search = [&](auto&& self, const FlatBox& x, const std::vector<uint32_t>& parent) -> Search {
+      if (++pieces > budget) return Search::kGaveUp;
+      std::vector<uint32_t> here;
+      here.reserve(parent.size());
+      const Candidate* first_later = nullptr;
+      const Candidate* partial_earlier = nullptr;
+      for (uint32_t c : parent) {
+        const Candidate& cand = candidates_[c];
+        if (!cand.box.meets(x)) continue;
+        if (cand.earlier) {
+          if (x.inside(cand.box)) return Search::kNone;  // taken before it
+          if (!partial_earlier) partial_earlier = &cand;
+        } else if (!first_later) {
+          first_later = &cand;
+        }
+        here.push_back(c);
+      }
+      // Which later rule decides the packets of x that reach the rule, if one does.
+      const Candidate* split_on = nullptr;
+      bool differs = default_differs;
+      if (first_later && x.inside(first_later->box)) {
+        differs = first_later->differs;
+      } else if (first_later) {
+        split_on = first_later;
+      }
+      if (!split_on) {
+        if (!differs) return Search::kNone;
+        if (!partial_earlier) {
+          found = x.lo;  // in no earlier rule, and decided otherwise
+          return Search::kFound;
+        }
+        split_on = partial_earlier;  // is some of x left past the earlier rules?
+      }
+      // Two pieces at a face of split_on that lies inside x; the piece
+      // outside it first, where the answer changes.
+      for (size_t d = 0; d < dim::kFields; ++d) {
+        const FlatBox& h = split_on->box;
+        if (h.lo[d] > x.lo[d]) {
+          FlatBox out = x, in = x;
+          out.hi[d] = h.lo[d] - 1;
+          in.lo[d] = h.lo[d];
+          Search r = self(self, out, here);
+          if (r != Search::kNone) return r;
+          return self(self, in, here);
+        }
+        if (h.hi[d] < x.hi[d]) {
+          FlatBox out = x, in = x;
+          out.lo[d] = h.hi[d] + 1;
+          in.hi[d] = h.hi[d];
+          Search r = self(self, out, here);
+          if (r != Search::kNone) return r;
+          return self(self, in, here);
+        }
+      }
+      return Search::kGaveUp;  // unreachable: split_on meets x without holding it
+    };
+    std::vector<uint32_t> all(candidates_.size());
+    for (uint32_t c = 0; c < all.size(); ++c) all[c] = c;
+    for (const auto& a : mine) {
+      Search r = search(search, a, all);
+      if (r != Search::kNone) return r;
+    }
+    return Search::kNone;
   }
 
   // The earlier deciding rules that take some packets of the rule at `pos`,
@@ -569,7 +706,7 @@ class Linter {
       reach[pos].boxes = m[pos];
       for (size_t j : earlier) {
         if (!deciding(rule(j).action) || !m[j].intersects(m[pos])) continue;
-        region_take(pass, reach[pos], m[j]);
+        region_take(pass, reach[pos], j);
         if (reach[pos].empty()) break;
       }
       bool reached = !reach[pos].empty();
@@ -583,12 +720,12 @@ class Linter {
         bool same = true;
         for (size_t k : later) {
           const core::Rule& next = rule(k);
-          if (next.action == core::Action::Continue || !region_meets(pass, rest, m[k])) continue;
+          if (next.action == core::Action::Continue || !region_meets(pass, rest, k)) continue;
           if (!deciding(next.action) || decision_of(next.action) != want) {
             same = false;
             break;
           }
-          region_take(pass, rest, m[k]);
+          region_take(pass, rest, k);
           if (rest.empty()) break;
         }
         if (!same || (!rest.empty() && (!pass.has_fallback || pass.fallback != want))) f.redundant = false;
@@ -604,7 +741,7 @@ class Linter {
       if (!reached || f.redundant || pass.pairwise) {
         for (size_t j : earlier) {
           const core::Rule& e = rule(j);
-          if (!deciding(e.action) || !region_meets(pass, reach[j], m[pos])) continue;
+          if (!deciding(e.action) || !region_meets(pass, reach[j], pos)) continue;
           f.covering.insert(pass.order[j]);
           if (!reached) f.proof.insert(pass.order[j]);
           if (!pass.pairwise || !deciding(r.action) || decision_of(e.action) == decision_of(r.action))
@@ -618,7 +755,7 @@ class Linter {
           } else if (!inside_earlier && !f.correlated.count(pass.order[j])) {
             // One example packet per rule is enough for the report.
             std::optional<Witness> w;
-            if (f.correlated.empty()) w = region_example(pass, reach[j], m[pos]);
+            if (f.correlated.empty()) w = region_example(pass, reach[j], pos);
             f.correlated[pass.order[j]] = w;
           }
         }
@@ -1029,6 +1166,7 @@ class Linter {
   size_t definitions_added_ = 0;
   std::vector<FlatBox> holes_, overlap_;  // scratch for contributors_before
   std::vector<size_t> contributors_;
+  std::vector<Candidate> candidates_;  // scratch for decided_otherwise_somewhere
   size_t total_ = 0, done_ = 0;  // rules, for the progress bar
 };
 
