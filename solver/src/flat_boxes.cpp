@@ -147,6 +147,111 @@ bool covered(FlatBoxes a, FlatBoxes holes) {
   return false;
 }
 
+void FlatHoles::clear() {
+  boxes_.clear();
+  irregular_.clear();
+  // clear() costs the bucket count, and lint clears once per rule.
+  if (blocks_.bucket_count() > 256) {
+    blocks_ = {};
+  } else {
+    blocks_.clear();
+  }
+  shifts_.clear();
+}
+
+namespace {
+
+// log2 of the size of the CIDR block [lo, hi]; -1 when it is none (or the
+// whole space, which every lookup reads anyway).
+int block_shift(core::u128 lo, core::u128 hi) {
+  core::u128 size_less_one = hi - lo;
+  if (size_less_one == ~core::u128(0)) return -1;
+  if ((size_less_one & (size_less_one + 1)) != 0 || (lo & size_less_one) != 0) return -1;
+  int shift = 0;
+  while (size_less_one) {
+    size_less_one >>= 1;
+    ++shift;
+  }
+  return shift;
+}
+
+}  // namespace
+
+void FlatHoles::add(FlatBoxes boxes) {
+  for (const auto& b : boxes) {
+    uint32_t id = uint32_t(boxes_.size());
+    boxes_.push_back(b);
+    int shift = block_shift(b.lo[dim::kSrc], b.hi[dim::kSrc]);
+    if (shift < 0) {
+      irregular_.push_back(id);
+      continue;
+    }
+    blocks_[Key{b.lo[dim::kSrc] >> shift, uint8_t(shift)}].push_back(id);
+    if (std::find(shifts_.begin(), shifts_.end(), uint8_t(shift)) == shifts_.end())
+      shifts_.push_back(uint8_t(shift));
+  }
+}
+
+template <typename Fn>
+bool FlatHoles::any_holding_source(core::u128 lo, core::u128 hi, Fn&& fn) const {
+  for (uint32_t id : irregular_) {
+    if (fn(boxes_[id])) return true;
+  }
+  for (uint8_t shift : shifts_) {
+    if ((lo >> shift) != (hi >> shift)) continue;  // no block of this size holds [lo, hi]
+    auto it = blocks_.find(Key{lo >> shift, shift});
+    if (it == blocks_.end()) continue;
+    for (uint32_t id : it->second) {
+      if (fn(boxes_[id])) return true;
+    }
+  }
+  return false;
+}
+
+const FlatBox* FlatHoles::holding_point(const FlatPoint& p) const {
+  const FlatBox* found = nullptr;
+  any_holding_source(p[dim::kSrc], p[dim::kSrc], [&](const FlatBox& h) {
+    if (!h.contains(p)) return false;
+    found = &h;
+    return true;
+  });
+  return found;
+}
+
+bool FlatHoles::covers(FlatBoxes a) const {
+  // Few holes: reading them all is cheaper than looking them up.
+  if (boxes_.size() <= 32) return covered(a, boxes_);
+  if (a.empty()) return true;
+  // Each box inside one hole settles it.
+  bool each_inside_one = true;
+  for (const auto& x : a) {
+    if (!any_holding_source(x.lo[dim::kSrc], x.hi[dim::kSrc],
+                            [&](const FlatBox& h) { return x.inside(h); })) {
+      each_inside_one = false;
+      break;
+    }
+  }
+  if (each_inside_one) return true;
+  // A packet outside every hole settles it (as in covered()).
+  constexpr int kSteps = 16;
+  for (const auto& x : a) {
+    FlatPoint p = x.lo;
+    for (int step = 0; step < kSteps; ++step) {
+      const FlatBox* in = holding_point(p);
+      if (!in) return false;
+      bool moved = false;
+      for (size_t d = 0; d < dim::kFields && !moved; ++d) {
+        if (in->hi[d] < x.hi[d]) {
+          p[d] = in->hi[d] + 1;
+          moved = true;
+        }
+      }
+      if (!moved) break;
+    }
+  }
+  return covered(a, boxes_);
+}
+
 void FlatRegion::assign(FlatBoxes boxes) {
   boxes_.assign(boxes.begin(), boxes.end());
   coalesce_at_ = 64;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 #include <span>
+#include <unordered_map>
 #include <vector>
 
 #include "boxes.h"
@@ -81,6 +82,44 @@ bool inside(FlatBoxes a, FlatBoxes b);
 // a packet of `a` outside them (stepping out of the hole that holds each
 // candidate), then exactly, removing the holes that meet `a`, widest first.
 bool covered(FlatBoxes a, FlatBoxes holes);
+
+// A growing union of boxes ("holes") that answers covered(a, holes) without
+// reading every hole: lint's holes are the overlaps of up to thousands of
+// earlier rules with one rule, asked about once per earlier rule. Holes
+// are filed by their source block (a CIDR block: its length and network;
+// other intervals on one list), as sources are what tell rules apart most
+// often; a box or point is looked up under each block length present.
+class FlatHoles {
+ public:
+  void clear();
+  void add(FlatBoxes boxes);
+  const std::vector<FlatBox>& boxes() const { return boxes_; }
+  // Exactly covered(a, boxes()).
+  bool covers(FlatBoxes a) const;
+
+ private:
+  struct Key {
+    core::u128 network;
+    uint8_t shift;
+    friend bool operator==(const Key&, const Key&) = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      uint64_t h = uint64_t(k.network) * 0x9E3779B97F4A7C15ull ^ uint64_t(k.network >> 64) ^ k.shift;
+      return size_t(h ^ (h >> 29));
+    }
+  };
+  // Calls fn(hole) for each hole whose source interval may hold [lo, hi];
+  // stops when fn returns true, and returns whether one did.
+  template <typename Fn>
+  bool any_holding_source(core::u128 lo, core::u128 hi, Fn&& fn) const;
+  const FlatBox* holding_point(const FlatPoint& p) const;
+
+  std::vector<FlatBox> boxes_;
+  std::vector<uint32_t> irregular_;  // sources that are no CIDR block, and `any`
+  std::unordered_map<Key, std::vector<uint32_t>, KeyHash> blocks_;
+  std::vector<uint8_t> shifts_;  // block sizes present, as log2
+};
 
 // A union of pairwise disjoint boxes, changed in place.
 class FlatRegion {

@@ -421,7 +421,7 @@ class Linter {
         // Shadowed by a union of earlier rules, most likely: decided on the
         // holes they make, widest first, before any remainder fragments.
         const auto& taken = contributors_before(list, pos, pos);
-        if (covered(mine, holes_)) {
+        if (holes_.covers(mine)) {
           for (size_t j : taken) f.covering.insert(pass.order[j]);
           for (size_t j : taken) f.proof.insert(pass.order[j]);
           continue;
@@ -645,12 +645,12 @@ class Linter {
           if (a.meets(c)) overlap_.push_back(a.meet(c));
         }
       }
-      if (covered(overlap_, holes_)) return true;
+      if (holes_.covers(overlap_)) return true;
       contributors_.push_back(j);
-      holes_.insert(holes_.end(), overlap_.begin(), overlap_.end());
+      holes_.add(overlap_);
       return true;
     });
-    if (holder < pos && !covered(mine, holes_)) contributors_.push_back(holder);
+    if (holder < pos && !holes_.covers(mine)) contributors_.push_back(holder);
     return contributors_;
   }
 
@@ -1164,7 +1164,8 @@ class Linter {
   PacketTerms p_;
   z3::solver solver_;
   size_t definitions_added_ = 0;
-  std::vector<FlatBox> holes_, overlap_;  // scratch for contributors_before
+  FlatHoles holes_;  // scratch for contributors_before
+  std::vector<FlatBox> overlap_;
   std::vector<size_t> contributors_;
   std::vector<Candidate> candidates_;  // scratch for decided_otherwise_somewhere
   size_t total_ = 0, done_ = 0;  // rules, for the progress bar
