@@ -347,6 +347,68 @@ void FlatRegion::coalesce() {
   }
 }
 
+void FlatRules::index() {
+  irregular_.clear();
+  by_port_.clear();
+  blocks_.clear();
+  for (uint32_t b = 0; b < boxes_.size(); ++b) {
+    int shift = block_shift(src_lo_[b], src_hi_[b]);
+    if (shift < 0 && dport_lo_[b] == dport_hi_[b]) {
+      by_port_.push_back(PortEntry{dport_lo_[b], b});
+      continue;
+    }
+    if (shift < 0) {
+      irregular_.push_back(b);
+      continue;
+    }
+    auto it = std::find_if(blocks_.begin(), blocks_.end(), [&](const Blocks& x) { return x.shift == shift; });
+    if (it == blocks_.end()) it = blocks_.insert(blocks_.end(), Blocks{uint8_t(shift), {}});
+    it->entries.push_back(Entry{src_lo_[b] >> shift, b});
+  }
+  for (auto& blocks : blocks_) std::sort(blocks.entries.begin(), blocks.entries.end());
+  std::sort(by_port_.begin(), by_port_.end());
+  indexed_ = true;
+}
+
+bool FlatRules::meeting_candidates(core::u128 lo, core::u128 hi, uint32_t port_lo, uint32_t port_hi,
+                                   size_t first, size_t end, std::vector<uint32_t>& picked) const {
+  if (!indexed_ || end - first < kIndexFrom) return false;
+  // Count first: a wide source meets most boxes, which a plain read serves better.
+  const size_t budget = (end - first) / 4;
+  size_t count = size_t(std::lower_bound(irregular_.begin(), irregular_.end(), uint32_t(end)) -
+                        std::lower_bound(irregular_.begin(), irregular_.end(), uint32_t(first)));
+  auto ports_from = std::lower_bound(by_port_.begin(), by_port_.end(), PortEntry{port_lo, 0});
+  auto ports_to = std::lower_bound(ports_from, by_port_.end(), PortEntry{port_hi + 1, 0});
+  count += size_t(ports_to - ports_from);
+  if (count > budget) return false;
+  using Range = std::pair<std::vector<Entry>::const_iterator, std::vector<Entry>::const_iterator>;
+  std::vector<Range> ranges;
+  ranges.reserve(blocks_.size());
+  for (const auto& blocks : blocks_) {
+    auto from = std::lower_bound(blocks.entries.begin(), blocks.entries.end(), Entry{lo >> blocks.shift, 0});
+    auto to = std::lower_bound(from, blocks.entries.end(), Entry{(hi >> blocks.shift) + 1, 0});
+    if ((hi >> blocks.shift) == (~core::u128(0) >> blocks.shift)) to = blocks.entries.end();
+    count += size_t(to - from);
+    if (count > budget) return false;
+    ranges.emplace_back(from, to);
+  }
+  picked.clear();
+  picked.reserve(count);
+  for (auto it = std::lower_bound(irregular_.begin(), irregular_.end(), uint32_t(first));
+       it != irregular_.end() && *it < end; ++it)
+    picked.push_back(*it);
+  for (auto it = ports_from; it != ports_to; ++it) {
+    if (it->box >= first && it->box < end) picked.push_back(it->box);
+  }
+  for (const auto& [from, to] : ranges) {
+    for (auto it = from; it != to; ++it) {
+      if (it->box >= first && it->box < end) picked.push_back(it->box);
+    }
+  }
+  std::sort(picked.begin(), picked.end());
+  return true;
+}
+
 void FlatRules::add_rule(FlatBoxes boxes) {
   uint32_t pos = uint32_t(rules());
   for (const auto& b : boxes) {
@@ -358,6 +420,7 @@ void FlatRules::add_rule(FlatBoxes boxes) {
     src_hi_.push_back(b.hi[dim::kSrc]);
   }
   begin_.push_back(uint32_t(boxes_.size()));
+  indexed_ = false;
 }
 
 }  // namespace rampart::solver

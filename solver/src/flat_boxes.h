@@ -6,6 +6,7 @@
 // operation. Here a box is two arrays, a region a vector reused in place,
 // and the rules of a list sit in columns scanned without touching the boxes.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -139,15 +140,21 @@ class FlatRegion {
   size_t coalesce_at_ = 64;
 };
 
-// The boxes of a list's rules in list order, with the two scans lint needs:
-// the first rule whose boxes contain a point, and the rules whose boxes meet
-// a box. The destination port and source columns are kept apart so that a
-// scan reads a few bytes per rule, not whole boxes.
+// The boxes of a list's rules in list order, with the scans lint needs: the
+// first rule whose boxes contain a point, the first that holds a box, and
+// the rules whose boxes meet a box. Once indexed (index(), after the last
+// rule), a scan reads only the boxes whose source can matter: boxes are
+// filed by their source block (CIDR length and network, sorted; other
+// intervals apart, by destination port where that is one), as sources and
+// then ports are what tell a firewall's rules apart most often. Without the index, or where a question's
+// source is too wide for it to help, a scan reads the destination port and source columns of every box in
+// range, a few bytes per rule.
 class FlatRules {
  public:
   static constexpr size_t npos = std::numeric_limits<size_t>::max();
 
   void add_rule(FlatBoxes boxes);
+  void index();
   size_t rules() const { return begin_.size() - 1; }
   FlatBoxes of(size_t pos) const { return {boxes_.data() + begin_[pos], begin_[pos + 1] - begin_[pos]}; }
 
@@ -156,13 +163,11 @@ class FlatRules {
   template <typename Keep>
   size_t first_containing(const FlatPoint& p, size_t from, size_t to, Keep&& keep) const {
     const uint32_t port = uint32_t(p[dim::kDport]);
-    for (size_t b = begin_[from], end = begin_[to]; b < end; ++b) {
-      if (port < dport_lo_[b] || port > dport_hi_[b]) continue;
-      if (p[dim::kSrc] < src_lo_[b] || p[dim::kSrc] > src_hi_[b]) continue;
-      if (!boxes_[b].contains(p) || !keep(size_t(owner_[b]))) continue;
-      return b;
-    }
-    return npos;
+    return first_box(p[dim::kSrc], p[dim::kSrc], port, port, begin_[from], begin_[to], [&](size_t b) {
+      if (port < dport_lo_[b] || port > dport_hi_[b]) return false;
+      if (p[dim::kSrc] < src_lo_[b] || p[dim::kSrc] > src_hi_[b]) return false;
+      return boxes_[b].contains(p) && keep(size_t(owner_[b]));
+    });
   }
   // The first rule in [from, to) that `keep` accepts with one box holding
   // every box of `boxes` (a sufficient test for holding their union).
@@ -171,13 +176,13 @@ class FlatRules {
     if (boxes.empty()) return npos;
     const FlatBox hull = hull_of(boxes);
     const uint32_t plo = uint32_t(hull.lo[dim::kDport]), phi = uint32_t(hull.hi[dim::kDport]);
-    for (size_t b = begin_[from], end = begin_[to]; b < end; ++b) {
-      if (dport_lo_[b] > plo || dport_hi_[b] < phi) continue;
-      if (src_lo_[b] > hull.lo[dim::kSrc] || src_hi_[b] < hull.hi[dim::kSrc]) continue;
-      if (!hull.inside(boxes_[b]) || !keep(size_t(owner_[b]))) continue;
-      return owner_[b];
-    }
-    return npos;
+    size_t b =
+        first_box(hull.lo[dim::kSrc], hull.hi[dim::kSrc], plo, phi, begin_[from], begin_[to], [&](size_t b) {
+          if (dport_lo_[b] > plo || dport_hi_[b] < phi) return false;
+          if (src_lo_[b] > hull.lo[dim::kSrc] || src_hi_[b] < hull.hi[dim::kSrc]) return false;
+          return hull.inside(boxes_[b]) && keep(size_t(owner_[b]));
+        });
+    return b == npos ? npos : size_t(owner_[b]);
   }
   const FlatBox& box(size_t b) const { return boxes_[b]; }
   size_t owner(size_t b) const { return owner_[b]; }
@@ -191,24 +196,105 @@ class FlatRules {
     const FlatBox hull = hull_of(boxes);
     const uint32_t plo = uint32_t(hull.lo[dim::kDport]), phi = uint32_t(hull.hi[dim::kDport]);
     size_t last = npos;
-    for (size_t b = begin_[from], end = begin_[to]; b < end; ++b) {
-      if (phi < dport_lo_[b] || dport_hi_[b] < plo) continue;
-      if (hull.hi[dim::kSrc] < src_lo_[b] || src_hi_[b] < hull.lo[dim::kSrc]) continue;
-      if (owner_[b] == last || !hull.meets(boxes_[b])) continue;
+    auto visit = [&](size_t b) {
+      if (phi < dport_lo_[b] || dport_hi_[b] < plo) return true;
+      if (hull.hi[dim::kSrc] < src_lo_[b] || src_hi_[b] < hull.lo[dim::kSrc]) return true;
+      if (owner_[b] == last || !hull.meets(boxes_[b])) return true;
       bool met = boxes.size() == 1;
       for (size_t k = 0; !met && k < boxes.size(); ++k) met = boxes[k].meets(boxes_[b]);
-      if (!met) continue;
+      if (!met) return true;
       last = owner_[b];
-      if (!fn(owner_[b])) return;
+      return bool(fn(size_t(owner_[b])));
+    };
+    const size_t first = begin_[from], end = begin_[to];
+    std::vector<uint32_t> picked;
+    if (!meeting_candidates(hull.lo[dim::kSrc], hull.hi[dim::kSrc], plo, phi, first, end, picked)) {
+      for (size_t b = first; b < end; ++b) {
+        if (!visit(b)) return;
+      }
+      return;
+    }
+    for (uint32_t b : picked) {
+      if (!visit(b)) return;
     }
   }
 
  private:
+  struct Entry {
+    core::u128 network;
+    uint32_t box;
+    bool operator<(const Entry& o) const { return network != o.network ? network < o.network : box < o.box; }
+  };
+  struct PortEntry {
+    uint32_t port, box;
+    bool operator<(const PortEntry& o) const { return port != o.port ? port < o.port : box < o.box; }
+  };
+  struct Blocks {
+    uint8_t shift;               // log2 of the block size
+    std::vector<Entry> entries;  // sorted
+  };
+
+  // The first box in [first, end) that `pick` accepts, among those whose
+  // source may hold [lo, hi] and destination port [port_lo, port_hi];
+  // npos when there is none.
+  template <typename Pick>
+  size_t first_box(core::u128 lo, core::u128 hi, uint32_t port_lo, uint32_t port_hi, size_t first, size_t end,
+                   Pick&& pick) const {
+    if (!indexed_ || end - first < kIndexFrom) {
+      for (size_t b = first; b < end; ++b) {
+        if (pick(b)) return b;
+      }
+      return npos;
+    }
+    size_t best = end;
+    for (auto it = std::lower_bound(irregular_.begin(), irregular_.end(), uint32_t(first));
+         it != irregular_.end() && *it < best; ++it) {
+      if (pick(*it)) {
+        best = *it;
+        break;
+      }
+    }
+    if (port_lo == port_hi) {
+      auto it = std::lower_bound(by_port_.begin(), by_port_.end(), PortEntry{port_lo, uint32_t(first)});
+      for (; it != by_port_.end() && it->port == port_lo && it->box < best; ++it) {
+        if (pick(it->box)) {
+          best = it->box;
+          break;
+        }
+      }
+    }
+    for (const auto& blocks : blocks_) {
+      if ((lo >> blocks.shift) != (hi >> blocks.shift)) continue;  // no block this size holds [lo, hi]
+      const core::u128 network = lo >> blocks.shift;
+      auto it =
+          std::lower_bound(blocks.entries.begin(), blocks.entries.end(), Entry{network, uint32_t(first)});
+      for (; it != blocks.entries.end() && it->network == network && it->box < best; ++it) {
+        if (pick(it->box)) {
+          best = it->box;
+          break;
+        }
+      }
+    }
+    return best == end ? npos : best;
+  }
+  // The boxes in [first, end), in order, whose source may meet [lo, hi]
+  // and destination port [port_lo, port_hi]; false when that is too many of
+  // them for the index to pay (read them all).
+  bool meeting_candidates(core::u128 lo, core::u128 hi, uint32_t port_lo, uint32_t port_hi, size_t first,
+                          size_t end, std::vector<uint32_t>& picked) const;
+
+  static constexpr size_t kIndexFrom = 64;  // fewer boxes than this: read them all
   std::vector<FlatBox> boxes_;
   std::vector<uint32_t> begin_{0};  // rule -> its first box; one past the end last
   std::vector<uint32_t> owner_;     // box -> rule
   std::vector<uint32_t> dport_lo_, dport_hi_;
   std::vector<core::u128> src_lo_, src_hi_;
+  bool indexed_ = false;
+  // Boxes whose source is no CIDR block (or `any`): by destination port
+  // where that is one port, else on one list.
+  std::vector<PortEntry> by_port_;
+  std::vector<uint32_t> irregular_;
+  std::vector<Blocks> blocks_;
 };
 
 }  // namespace rampart::solver

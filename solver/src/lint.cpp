@@ -347,6 +347,7 @@ class Linter {
       if (!flatten(pass.m[pos], kMaxBoxesPerRule, scratch)) return false;
       list.rules.add_rule(scratch);
     }
+    list.rules.index();
     if (!flatten(pass.everything, kMaxBoxesPerRule, list.everything)) return false;
     list.kind.resize(n);
     for (size_t pos = 0; pos < n; ++pos) {
