@@ -4,8 +4,11 @@
 #include <z3++.h>
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "bdd_space.h"
 #include "encoder.h"
@@ -289,6 +292,7 @@ class Linter {
   static constexpr int kWalkSteps = 8;
   static constexpr int kRedundancyTargets = 8;
   static constexpr size_t kSearchPieces = 20000;
+  static constexpr size_t kRulesPerClaim = 64;  // a thread's claim on the list
 
   // What is left of a rule's packets past some rules: flat boxes, or a
   // Region once the boxes fragment (rebuilt from the rule and the rules
@@ -299,6 +303,20 @@ class Linter {
     FlatRegion flat;
     std::optional<Region> big;
     bool empty() const { return big ? big->empty() : flat.empty(); }
+  };
+
+  // What one thread reuses from rule to rule.
+  struct Candidate {
+    FlatBox box;
+    bool earlier;
+    bool differs;  // a later rule that decides otherwise (or jumps)
+  };
+  struct Scratch {
+    FlatHoles holes;  // contributors_before
+    std::vector<FlatBox> overlap;
+    std::vector<size_t> contributors;
+    std::vector<Candidate> candidates;  // decided_otherwise_somewhere
+    Remainder reach, rest;
   };
 
   struct FlatList {
@@ -342,10 +360,10 @@ class Linter {
     const size_t n = pass.m.size();
     if (!pass.boxes.atom_keys().empty()) return false;
     FlatList list;
-    std::vector<FlatBox> scratch;
+    std::vector<FlatBox> boxes;
     for (size_t pos = 0; pos < n; ++pos) {
-      if (!flatten(pass.m[pos], kMaxBoxesPerRule, scratch)) return false;
-      list.rules.add_rule(scratch);
+      if (!flatten(pass.m[pos], kMaxBoxesPerRule, boxes)) return false;
+      list.rules.add_rule(boxes);
     }
     list.rules.index();
     if (!flatten(pass.everything, kMaxBoxesPerRule, list.everything)) return false;
@@ -354,6 +372,52 @@ class Linter {
       core::Action a = pass.rule(pos).action;
       list.kind[pos] = deciding(a) ? kDeciding : a == core::Action::Continue ? kContinue : kOther;
     }
+    // Rule by rule, on every core for long lists: each rule's analysis only
+    // reads the list and writes its own facts.
+    const size_t workers = pass.pairwise ? 1 : worker_count(n);
+    std::vector<Scratch> scratch(workers);
+    std::vector<uint8_t> again(n, 0);  // rules to analyse alone, after the others
+    std::atomic<size_t> next{0};
+    std::vector<std::exception_ptr> failed(workers);
+    auto work = [&](size_t w) {
+      try {
+        for (;;) {
+          const size_t from = next.fetch_add(kRulesPerClaim);
+          if (from >= n) return;
+          if (w == 0 && options_.progress && pass.first) options_.progress(done_ + from, total_);
+          for (size_t pos = from; pos < std::min(n, from + kRulesPerClaim); ++pos) {
+            if (!analyse(pass, list, pos, facts[pass.order[pos]], scratch[w], workers == 1)) again[pos] = 1;
+          }
+        }
+      } catch (...) {
+        failed[w] = std::current_exception();
+      }
+    };
+    std::vector<std::thread> threads;
+    for (size_t w = 1; w < workers; ++w) threads.emplace_back(work, w);
+    work(0);
+    for (auto& t : threads) t.join();
+    for (const auto& e : failed) {
+      if (e) std::rethrow_exception(e);
+    }
+    for (size_t pos = 0; pos < n; ++pos) {
+      if (again[pos]) analyse(pass, list, pos, facts[pass.order[pos]], scratch[0], true);
+    }
+    return true;
+  }
+
+  static size_t worker_count(size_t rules) {
+    if (rules < 4 * kRulesPerClaim) return 1;
+    return std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  }
+
+  // What the rule at `pos` is: shadowed (and by which rules), redundant (and
+  // why), or neither. False, with `f` only partly written, where it needs
+  // the exact remainder and `exact_allowed` is false; facts only grow (set
+  // members, reached, not redundant), so analysing it again is sound.
+  bool analyse(const Pass& pass, const FlatList& list, size_t pos, RuleFacts& f, Scratch& scratch,
+               bool exact_allowed) {
+    const size_t n = pass.m.size();
     const FlatRules& flat = list.rules;
     const std::vector<Kind>& kind = list.kind;
     auto is_deciding = [&](size_t j) { return kind[j] == kDeciding; };
@@ -390,133 +454,135 @@ class Linter {
       return kind[k] == kOther || decision_of(pass.rule(k).action) != want;
     };
 
-    Remainder reach, rest;
-    for (size_t pos = 0; pos < n; ++pos) {
-      const FlatBoxes mine = flat.of(pos);
-      if (mine.empty()) continue;
-      RuleFacts& f = facts[pass.order[pos]];
-      if (options_.progress && pass.first && (pos & 1023) == 0) options_.progress(done_ + pos, total_);
-      const core::Decision want = decision_of(pass.rule(pos).action);
+    const FlatBoxes mine = flat.of(pos);
+    if (mine.empty()) return true;
+    Remainder& reach = scratch.reach;
+    Remainder& rest = scratch.rest;
+    const core::Decision want = decision_of(pass.rule(pos).action);
 
-      // Shadowed by an earlier rule that holds all of it: only the rules
-      // before that one can take some of its packets first.
-      if (!pass.pairwise) {
-        size_t holder = flat.first_holding(mine, 0, pos, is_deciding);
-        if (holder != FlatRules::npos) {
-          for (size_t j : contributors_before(list, pos, holder)) f.covering.insert(pass.order[j]);
-          f.proof.insert(pass.order[holder]);  // the shortest proof
-          continue;
-        }
+    // Shadowed by an earlier rule that holds all of it: only the rules
+    // before that one can take some of its packets first.
+    if (!pass.pairwise) {
+      size_t holder = flat.first_holding(mine, 0, pos, is_deciding);
+      if (holder != FlatRules::npos) {
+        for (size_t j : contributors_before(list, pos, holder, scratch)) f.covering.insert(pass.order[j]);
+        f.proof.insert(pass.order[holder]);  // the shortest proof
+        return true;
       }
-      // Reached: by a packet, or exactly.
-      std::optional<FlatPoint> witness;
-      if (!pass.pairwise) {
-        for (size_t b = 0; b < mine.size() && b < 4 && !witness; ++b) witness = walk(mine[b], pos);
+    }
+    // Reached: by a packet, or exactly.
+    std::optional<FlatPoint> witness;
+    if (!pass.pairwise) {
+      for (size_t b = 0; b < mine.size() && b < 4 && !witness; ++b) witness = walk(mine[b], pos);
+    }
+    bool exact = false;
+    // The exact remainder, where a thread of many may not build one (it
+    // may continue as a BDD, and BuDDy is one table for the process): the
+    // rule is then analysed again alone.
+    auto compute_exact = [&]() {
+      if (!exact_allowed) return false;
+      if (!exact) exact_reach(pass, list, pos, f, reach);
+      exact = true;
+      return true;
+    };
+    if (!witness && !pass.pairwise) {
+      // Shadowed by a union of earlier rules, most likely: decided on the
+      // holes they make, widest first, before any remainder fragments.
+      const auto& taken = contributors_before(list, pos, pos, scratch);
+      if (scratch.holes.covers(mine)) {
+        for (size_t j : taken) f.covering.insert(pass.order[j]);
+        for (size_t j : taken) f.proof.insert(pass.order[j]);
+        return true;
       }
-      bool exact = false;
-      auto compute_exact = [&]() {
-        if (!exact) exact_reach(pass, list, pos, f, reach);
-        exact = true;
-      };
-      if (!witness && !pass.pairwise) {
-        // Shadowed by a union of earlier rules, most likely: decided on the
-        // holes they make, widest first, before any remainder fragments.
-        const auto& taken = contributors_before(list, pos, pos);
-        if (holes_.covers(mine)) {
-          for (size_t j : taken) f.covering.insert(pass.order[j]);
-          for (size_t j : taken) f.proof.insert(pass.order[j]);
-          continue;
-        }
+    }
+    if (!witness && !compute_exact()) return false;
+    const bool reached = witness || !reach.empty();
+    f.reached |= reached;
+    if (reached && kind[pos] != kDeciding) f.redundant = false;
+    if (exact && (!reached || pass.pairwise)) {
+      for (size_t j : reach.taken) f.covering.insert(pass.order[j]);
+      if (!reached) {
+        for (size_t j : reach.taken) f.proof.insert(pass.order[j]);
       }
-      if (!witness) compute_exact();
-      const bool reached = witness || !reach.empty();
-      f.reached |= reached;
-      if (reached && kind[pos] != kDeciding) f.redundant = false;
-      if (exact && (!reached || pass.pairwise)) {
-        for (size_t j : reach.taken) f.covering.insert(pass.order[j]);
-        if (!reached) {
-          for (size_t j : reach.taken) f.proof.insert(pass.order[j]);
-        }
-      }
-      if (!reached || !f.redundant) continue;
+    }
+    if (!reached || !f.redundant) return true;
 
-      // Not redundant, by a packet: the one found, or one of an overlap with
-      // a later rule that decides otherwise.
-      std::optional<FlatPoint> p = witness;
-      if (!p && !reach.big) p = reach.flat.boxes().front().lo;
-      bool otherwise = p && decided_otherwise(*p, pos, want);
-      bool any_differing = false;
-      if (!otherwise) {
-        int targets = 0;
-        flat.for_each_meeting(mine, pos + 1, n, [&](size_t k) {
-          if (kind[k] == kContinue || (kind[k] == kDeciding && decision_of(pass.rule(k).action) == want))
-            return true;
-          any_differing = true;
-          for (const auto& a : mine) {
-            for (const auto& c : flat.of(k)) {
-              if (!a.meets(c)) continue;
-              auto q = walk(a.meet(c), pos);
-              if (q && decided_otherwise(*q, pos, want)) {
-                otherwise = true;
-                return false;
-              }
+    // Not redundant, by a packet: the one found, or one of an overlap with
+    // a later rule that decides otherwise.
+    std::optional<FlatPoint> p = witness;
+    if (!p && !reach.big) p = reach.flat.boxes().front().lo;
+    bool otherwise = p && decided_otherwise(*p, pos, want);
+    bool any_differing = false;
+    if (!otherwise) {
+      int targets = 0;
+      flat.for_each_meeting(mine, pos + 1, n, [&](size_t k) {
+        if (kind[k] == kContinue || (kind[k] == kDeciding && decision_of(pass.rule(k).action) == want))
+          return true;
+        any_differing = true;
+        for (const auto& a : mine) {
+          for (const auto& c : flat.of(k)) {
+            if (!a.meets(c)) return true;
+            auto q = walk(a.meet(c), pos);
+            if (q && decided_otherwise(*q, pos, want)) {
+              otherwise = true;
+              return false;
             }
           }
-          return ++targets < kRedundancyTargets;
-        });
-      }
-      if (otherwise) {
-        f.redundant = false;
-        continue;
-      }
-      Search search = Search::kGaveUp;
-      if ((any_differing || !pass.has_fallback || pass.fallback != want) && !exact) {
-        FlatPoint q;
-        search = decided_otherwise_somewhere(pass, list, pos, want, kSearchPieces, q);
-        // The packet found must be one: unreached by the earlier rules and
-        // decided otherwise past this one (else the exact way decides).
-        if (search == Search::kFound && (flat.first_containing(q, 0, pos, is_deciding) != FlatRules::npos ||
-                                         !decided_otherwise(q, pos, want)))
-          search = Search::kGaveUp;
-        if (search == Search::kFound) {
-          f.redundant = false;
-          continue;
         }
-      } else if (!any_differing && pass.has_fallback && pass.fallback == want) {
-        search = Search::kNone;
-      }
-      if (search == Search::kGaveUp) {
-        // Exactly: what reaches it, past the later rules that decide it its way.
-        compute_exact();
-        rest = reach;
-        bool same = true;
-        flat.for_each_meeting(mine, pos + 1, n, [&](size_t k) {
-          if (kind[k] == kContinue || !meets(pass, list, rest, k)) return true;
-          if (kind[k] == kOther || decision_of(pass.rule(k).action) != want) {
-            same = false;
-            return false;
-          }
-          take(pass, list, rest, k);
-          return !rest.empty();
-        });
-        if (!same || (!rest.empty() && (!pass.has_fallback || pass.fallback != want))) {
-          f.redundant = false;
-          continue;
-        }
-      }
-      // (Else no later rule that decides otherwise meets it, and the default
-      // decides it its way.) Redundant here: the proof needs the earlier rules
-      // that take its packets and every later rule that can decide them.
-      if (exact) {
-        for (size_t j : reach.taken) f.covering.insert(pass.order[j]);
-      } else {
-        for (size_t j : contributors_before(list, pos, pos)) f.covering.insert(pass.order[j]);
-      }
-      flat.for_each_meeting(mine, pos + 1, n, [&](size_t k) {
-        if (kind[k] != kContinue) f.later.insert(pass.order[k]);
-        return true;
+        return ++targets < kRedundancyTargets;
       });
     }
+    if (otherwise) {
+      f.redundant = false;
+      return true;
+    }
+    Search search = Search::kGaveUp;
+    if ((any_differing || !pass.has_fallback || pass.fallback != want) && !exact) {
+      FlatPoint q;
+      search = decided_otherwise_somewhere(pass, list, pos, want, kSearchPieces, scratch, q);
+      // The packet found must be one: unreached by the earlier rules and
+      // decided otherwise past this one (else the exact way decides).
+      if (search == Search::kFound && (flat.first_containing(q, 0, pos, is_deciding) != FlatRules::npos ||
+                                       !decided_otherwise(q, pos, want)))
+        search = Search::kGaveUp;
+      if (search == Search::kFound) {
+        f.redundant = false;
+        return true;
+      }
+    } else if (!any_differing && pass.has_fallback && pass.fallback == want) {
+      search = Search::kNone;
+    }
+    if (search == Search::kGaveUp) {
+      // Exactly: what reaches it, past the later rules that decide it its way.
+      if (!compute_exact()) return false;
+      rest = reach;
+      bool same = true;
+      flat.for_each_meeting(mine, pos + 1, n, [&](size_t k) {
+        if (kind[k] == kContinue || !meets(pass, list, rest, k)) return true;
+        if (kind[k] == kOther || decision_of(pass.rule(k).action) != want) {
+          same = false;
+          return false;
+        }
+        take(pass, list, rest, k);
+        return !rest.empty();
+      });
+      if (!same || (!rest.empty() && (!pass.has_fallback || pass.fallback != want))) {
+        f.redundant = false;
+        return true;
+      }
+    }
+    // (Else no later rule that decides otherwise meets it, and the default
+    // decides it its way.) Redundant here: the proof needs the earlier rules
+    // that take its packets and every later rule that can decide them.
+    if (exact) {
+      for (size_t j : reach.taken) f.covering.insert(pass.order[j]);
+    } else {
+      for (size_t j : contributors_before(list, pos, pos, scratch)) f.covering.insert(pass.order[j]);
+    }
+    flat.for_each_meeting(mine, pos + 1, n, [&](size_t k) {
+      if (kind[k] != kContinue) f.later.insert(pass.order[k]);
+      return true;
+    });
     return true;
   }
 
@@ -530,13 +596,9 @@ class Linter {
   // that rule; one that no rule meets is decided by the default. Exact;
   // kGaveUp once it has examined `budget` pieces.
   enum class Search { kFound, kNone, kGaveUp };
-  struct Candidate {
-    FlatBox box;
-    bool earlier;
-    bool differs;  // a later rule that decides otherwise (or jumps)
-  };
   Search decided_otherwise_somewhere(const Pass& pass, const FlatList& list, size_t pos, core::Decision want,
-                                     size_t budget, FlatPoint& found) {
+                                     size_t budget, Scratch& scratch, FlatPoint& found) const {
+    std::vector<Candidate>& candidates_ = scratch.candidates;
     const FlatRules& flat = list.rules;
     const FlatBoxes mine = flat.of(pos);
     const size_t n = pass.m.size();
@@ -631,9 +693,13 @@ class Linter {
   // The earlier deciding rules that take some packets of the rule at `pos`,
   // which the rule at `holder` holds entirely (or none does: holder = pos):
   // each rule before `holder` whose overlap with it the earlier ones do not
-  // cover, then `holder` if anything is left. holes_ is their union. Kept as a list of holes rather than a
-  // remainder, as small earlier rules would fragment a remainder that `holder` then empties at once.
-  const std::vector<size_t>& contributors_before(const FlatList& list, size_t pos, size_t holder) {
+  // cover, then `holder` if anything is left. scratch.holes is their union. Kept as a list of holes rather
+  // than a remainder, as small earlier rules would fragment a remainder that `holder` then empties at once.
+  static const std::vector<size_t>& contributors_before(const FlatList& list, size_t pos, size_t holder,
+                                                        Scratch& scratch) {
+    FlatHoles& holes_ = scratch.holes;
+    std::vector<FlatBox>& overlap_ = scratch.overlap;
+    std::vector<size_t>& contributors_ = scratch.contributors;
     const FlatRules& flat = list.rules;
     const FlatBoxes mine = flat.of(pos);
     holes_.clear();
@@ -1165,10 +1231,6 @@ class Linter {
   PacketTerms p_;
   z3::solver solver_;
   size_t definitions_added_ = 0;
-  FlatHoles holes_;  // scratch for contributors_before
-  std::vector<FlatBox> overlap_;
-  std::vector<size_t> contributors_;
-  std::vector<Candidate> candidates_;  // scratch for decided_otherwise_somewhere
   size_t total_ = 0, done_ = 0;  // rules, for the progress bar
 };
 
