@@ -210,13 +210,15 @@ std::string resource_table(const core::ResourceReport& rr) {
   for (const auto& a : rr.accesses) {
     out += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
                        esc(a.service), esc(a.run_as), esc(a.operation),
-                       a.granted ? badge("granted", "granted") : badge("denied", "denied"), esc(a.why),
-                       origin_cell(a.origin));
+                       a.granted   ? badge("granted", "granted")
+                       : a.unknown ? badge("unknown", "unknown")
+                                   : badge("denied", "denied"),
+                       esc(a.why), origin_cell(a.origin));
   }
   out += "</table>\n";
   for (const auto& f : rr.fixes) out += fmt::format("<p><strong>Fix</strong> (verified): {}</p>\n", esc(f));
-  if (rr.fixes.empty() &&
-      std::any_of(rr.accesses.begin(), rr.accesses.end(), [](const auto& a) { return !a.granted; })) {
+  if (rr.fixes.empty() && std::any_of(rr.accesses.begin(), rr.accesses.end(),
+                                      [](const auto& a) { return !a.granted && !a.unknown; })) {
     out += "<p>No verified least-privilege fix was found.</p>\n";
   }
   return out;
@@ -463,8 +465,8 @@ std::string render_html(const HtmlInput& input) {
   }
   size_t conflicted = 0;
   for (const auto& rr : report.resources) {
-    conflicted +=
-        std::any_of(rr.accesses.begin(), rr.accesses.end(), [](const auto& a) { return !a.granted; });
+    conflicted += std::any_of(rr.accesses.begin(), rr.accesses.end(),
+                              [](const auto& a) { return !a.granted && !a.unknown; });
   }
   out += "<section id=\"summary\">\n<h2>Summary</h2>\n<table class=\"summary\">\n";
   auto count_row = [&](const char* cls, const char* name, size_t n) {

@@ -219,8 +219,9 @@ std::string render_json(const core::Report& report) {
     if (!rr.created_as.empty()) rj["created_as"] = rr.created_as;
     ordered_json accesses = ordered_json::array();
     for (const auto& a : rr.accesses) {
-      ordered_json aj{{"service", a.service}, {"run_as", a.run_as}, {"operation", a.operation},
-                      {"granted", a.granted}, {"why", a.why},       {"origin", origin(a.origin)}};
+      ordered_json aj{{"service", a.service},      {"run_as", a.run_as},   {"operation", a.operation},
+                      {"granted", a.granted},      {"unknown", a.unknown}, {"why", a.why},
+                      {"origin", origin(a.origin)}};
       if (!a.dac.empty()) {
         aj["dac"] = a.dac;
         aj["selinux"] = a.selinux;

@@ -106,7 +106,10 @@ std::string render_markdown(const core::Report& report) {
       out += "| service | runs as | access | verdict | why |\n|---|---|---|---|---|\n";
       for (const auto& a : rr.accesses) {
         out += fmt::format("| {} | {} | {} | {} | {} |\n", a.service, a.run_as, a.operation,
-                           a.granted ? "granted" : "**denied**", cell(a.why));
+                           a.granted   ? "granted"
+                           : a.unknown ? "*unknown*"
+                                       : "**denied**",
+                           cell(a.why));
       }
       out += "\n";
       for (const auto& f : rr.fixes) out += fmt::format("**Fix** (verified): {}\n\n", f);

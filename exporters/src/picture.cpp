@@ -169,7 +169,10 @@ std::vector<HostPicture> build_pictures(const core::Policy& policy, const core::
       if (rr.host != host.name) continue;
       if (!rr.created_as.empty()) created_as[rr.path] = rr.created_as;
       for (const auto& a : rr.accesses) {
-        mark_access(access_marks, {a.service, a.operation, rr.path}, a.granted ? Mark::Good : Mark::Bad);
+        mark_access(access_marks, {a.service, a.operation, rr.path},
+                    a.granted   ? Mark::Good
+                    : a.unknown ? Mark::Warn
+                                : Mark::Bad);
       }
     }
     auto witness_mark = [&](const core::AccessWitness& w, bool bad) {

@@ -235,8 +235,12 @@ std::string render_text(const core::Report& report, const TextStyle& style) {
       ow = std::max(ow, a.operation.size());
     }
     for (const auto& a : rr.accesses) {
-      out += fmt::format("  {}  {}  {}  {}  {}\n", pad(a.service, sw), pad(a.run_as, rw), pad(a.operation, ow),
-                         a.granted ? paint("granted", kGreen) : paint("denied ", kRed), a.why);
+      out +=
+          fmt::format("  {}  {}  {}  {}  {}\n", pad(a.service, sw), pad(a.run_as, rw), pad(a.operation, ow),
+                      a.granted   ? paint("granted", kGreen)
+                      : a.unknown ? paint("unknown", kYellow)
+                                  : paint("denied ", kRed),
+                      a.why);
       // On an SELinux host, each half on its own where they disagree.
       if (!a.dac.empty() && a.dac.substr(0, 7) != a.selinux.substr(0, 7)) {
         out +=
@@ -244,7 +248,9 @@ std::string render_text(const core::Report& report, const TextStyle& style) {
       }
     }
     for (const auto& f : rr.fixes) out += fmt::format("  {} {}\n", paint("fix:", kBold), f);
-    if (rr.fixes.empty()) out += "  no verified least-privilege fix found\n";
+    const bool denied = std::any_of(rr.accesses.begin(), rr.accesses.end(),
+                                    [](const auto& a) { return !a.granted && !a.unknown; });
+    if (rr.fixes.empty() && denied) out += "  no verified least-privilege fix found\n";
   }
   if (report.command == "conflicts" && report.findings.empty()) {
     out += paint("no conflicts: every declared access is granted", kGreen) + "\n";

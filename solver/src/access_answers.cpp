@@ -570,8 +570,10 @@ struct Fix {
 };
 
 std::string subject_name(const core::Policy& policy, const Access& a) {
-  return fmt::format("{} ({}{})", a.service->name, a.service->user_name.empty() ? std::to_string(a.credentials.uid)
-                                                                               : a.service->user_name,
+  std::string user = !a.service->user_name.empty()      ? a.service->user_name
+                     : a.credentials.uid == core::kNoId ? "user unknown"
+                                                        : std::to_string(a.credentials.uid);
+  return fmt::format("{} ({}{})", a.service->name, user,
                      a.service->group_name.empty() ? "" : ":" + a.service->group_name);
 }
 
@@ -589,11 +591,11 @@ const core::User* user_by_uid(const core::Policy& policy, core::HostId host, uin
 }
 std::string group_name(const core::Policy& policy, core::HostId host, uint32_t gid) {
   const core::Group* g = group_by_gid(policy, host, gid);
-  return g ? g->name : std::to_string(gid);
+  return g ? g->name : gid == core::kNoId ? "unknown" : std::to_string(gid);
 }
 std::string user_name(const core::Policy& policy, core::HostId host, uint32_t uid) {
   const core::User* u = user_by_uid(policy, host, uid);
-  return u ? u->name : std::to_string(uid);
+  return u ? u->name : uid == core::kNoId ? "unknown" : std::to_string(uid);
 }
 
 uint8_t needed_bits(Operation op, bool on_parent) {
@@ -931,6 +933,24 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
         core::AccessDecision d =
             core::decide_file_access(tree, sv, b.credentials, b.access.operation, c.node.path, ov);
         if (d.granted) continue;
+        if (!c.creator->credentials.identity_known && !d.unknown) {
+          // Owned by nobody it was denied; its real owner is not known, and
+          // may be the one who needs it: neither granted nor denied.
+          core::Finding f;
+          f.rule_id = "access-unknown";
+          f.severity = core::Severity::Warning;
+          f.unknown = true;
+          f.message = fmt::format(
+              "unknown whether {} can {} {}: {} creates it, and the uid and gid it runs with "
+              "are not known",
+              subject_name(policy, b), core::operation_name(b.access.operation), c.node.path,
+              subject_name(policy, *c.creator));
+          f.origin = b.access.origin;
+          f.related.push_back(
+              {c.creator->access.origin, fmt::format("{} creates it here", c.creator->service->name)});
+          findings.push_back(std::move(f));
+          continue;
+        }
         core::Finding f;
         f.rule_id = d.unknown ? "access-unknown" : "ownership-drift";
         f.severity = d.unknown ? core::Severity::Warning : core::Severity::Error;
@@ -1051,6 +1071,7 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
                                 group_name(policy, host, a.credentials.gid));
         ra.operation = core::operation_name(a.access.operation);
         ra.granted = d.granted;
+        ra.unknown = d.unknown;
         ra.why = d.unknown
                      ? d.unknown_reason
                      : d.decisive.detail + (d.granted ? "" : fmt::format(" ({})", core::errno_name(d.error)));

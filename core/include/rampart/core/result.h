@@ -150,6 +150,7 @@ struct ResourceAccess {
   // "unknown: ..."); empty without SELinux.
   std::string dac;
   std::string selinux;
+  bool unknown = false;  // neither granted nor denied (e.g. the uid is not known)
 };
 
 struct ResourceReport {
