@@ -9,7 +9,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 if [[ "${1:-}" == "--sanitize" ]]; then
   build="$root/build-sanitize"
   CC=clang CXX=clang++ "$root/scripts/build.sh" "$build" -DCMAKE_BUILD_TYPE=Debug \
-    -DRAMPART_SANITIZE=ON -DRAMPART_FUZZ=ON -DRAMPART_BENCH=OFF -DRAMPART_PROPERTY_CASES=800
+    -DRAMPART_SANITIZE=ON -DRAMPART_FUZZ=ON -DRAMPART_BENCH=OFF -DRAMPART_PROPERTY_CASES=500
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 else
