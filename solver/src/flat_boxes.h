@@ -146,9 +146,10 @@ class FlatRegion {
 // rule), a scan reads only the boxes whose source can matter: boxes are
 // filed by their source block (CIDR length and network, sorted; other
 // intervals apart, by destination port where that is one), as sources and
-// then ports are what tell a firewall's rules apart most often. Without the index, or where a question's
-// source is too wide for it to help, a scan reads the destination port and source columns of every box in
-// range, a few bytes per rule.
+// then ports are what tell a firewall's rules apart most often. Without the
+// index, or where a question's source is too wide for it to help, a scan
+// reads the destination port and source columns of every box in range, a
+// few bytes per rule.
 class FlatRules {
  public:
   static constexpr size_t npos = std::numeric_limits<size_t>::max();

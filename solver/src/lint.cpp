@@ -521,7 +521,7 @@ class Linter {
         any_differing = true;
         for (const auto& a : mine) {
           for (const auto& c : flat.of(k)) {
-            if (!a.meets(c)) return true;
+            if (!a.meets(c)) continue;
             auto q = walk(a.meet(c), pos);
             if (q && decided_otherwise(*q, pos, want)) {
               otherwise = true;
