@@ -292,6 +292,7 @@ class Linter {
   static constexpr int kWalkSteps = 8;
   static constexpr int kRedundancyTargets = 8;
   static constexpr size_t kSearchPieces = 20000;
+  static constexpr size_t kSearchDepth = 256;
   static constexpr size_t kRulesPerClaim = 64;  // a thread's claim on the list
 
   // What is left of a rule's packets past some rules: flat boxes, or a
@@ -625,8 +626,11 @@ class Linter {
     const bool default_differs = !pass.has_fallback || pass.fallback != want;
     size_t pieces = 0;
     // Candidates are in list order: earlier rules first, then later ones.
-    auto search = [&](auto&& self, const FlatBox& x, const std::vector<uint32_t>& parent) -> Search {
-      if (++pieces > budget) return Search::kGaveUp;
+    // Depth is bounded too, for the stack's sake (a thread's is 8 MB, and
+    // crafted input could nest thousands of splits).
+    auto search = [&](auto&& self, const FlatBox& x, const std::vector<uint32_t>& parent,
+                      size_t depth) -> Search {
+      if (++pieces > budget || depth > kSearchDepth) return Search::kGaveUp;
       std::vector<uint32_t> here;
       here.reserve(parent.size());
       const Candidate* first_later = nullptr;
@@ -666,17 +670,17 @@ class Linter {
           FlatBox out = x, in = x;
           out.hi[d] = h.lo[d] - 1;
           in.lo[d] = h.lo[d];
-          Search r = self(self, out, here);
+          Search r = self(self, out, here, depth + 1);
           if (r != Search::kNone) return r;
-          return self(self, in, here);
+          return self(self, in, here, depth + 1);
         }
         if (h.hi[d] < x.hi[d]) {
           FlatBox out = x, in = x;
           out.lo[d] = h.hi[d] + 1;
           in.hi[d] = h.hi[d];
-          Search r = self(self, out, here);
+          Search r = self(self, out, here, depth + 1);
           if (r != Search::kNone) return r;
-          return self(self, in, here);
+          return self(self, in, here, depth + 1);
         }
       }
       return Search::kGaveUp;  // unreachable: split_on meets x without holding it
@@ -684,7 +688,7 @@ class Linter {
     std::vector<uint32_t> all(candidates_.size());
     for (uint32_t c = 0; c < all.size(); ++c) all[c] = c;
     for (const auto& a : mine) {
-      Search r = search(search, a, all);
+      Search r = search(search, a, all, 0);
       if (r != Search::kNone) return r;
     }
     return Search::kNone;
