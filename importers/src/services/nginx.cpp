@@ -380,7 +380,12 @@ class Config {
     }
     std::string a = d.args[0].text;
     if (a.rfind("unix:", 0) == 0) {
-      native::add_access(master(), core::Operation::Create, core::normalise_path(a.substr(5)),
+      const std::string path = a.substr(5);
+      if (path.empty() || path[0] != '/') {
+        sink.error(d.line, d.column, fmt::format("`{}` is not an absolute unix socket path", a));
+        return;
+      }
+      native::add_access(master(), core::Operation::Create, core::normalise_path(path),
                          sink.at(d.line, d.column));
       return;
     }

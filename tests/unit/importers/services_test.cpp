@@ -242,6 +242,22 @@ TEST(Nginx, ErrorsAreLocated) {
             "n.conf:1:9: error: cannot read the included file `/etc/nginx/missing.conf` [RP3403]");
 }
 
+TEST(Nginx, ARelativeUnixSocketIsAnError) {
+  // Found by fuzzing: `listen unix:` with a relative path made an access
+  // with an empty path. nginx itself takes such a path relative to its
+  // prefix; rampart does not guess the prefix.
+  auto r =
+      parse_nginx("http {\n  server {\n    listen unix:run/a.sock;\n    fastcgi_pass unix:b.sock;\n  }\n}\n",
+                  "u.conf", nullptr, "/etc/nginx");
+  auto errors = messages(r, core::Severity::Error);
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0], "u.conf:3:5: error: `unix:run/a.sock` is not an absolute unix socket path [RP3403]");
+  EXPECT_EQ(errors[1], "u.conf:4:5: error: `unix:b.sock` is not an absolute unix socket path [RP3403]");
+  for (const auto& s : r.fragment.services) {
+    for (const auto& a : s.accesses) EXPECT_FALSE(a.path.empty());
+  }
+}
+
 // ---- php-fpm ----
 
 TEST(PhpFpm, SocketOwnerModeAndAcls) {
