@@ -79,55 +79,33 @@ double log_volume(const FlatBox& b) {
   return v;
 }
 
-}  // namespace
-
-bool covered(FlatBoxes a, FlatBoxes holes) {
+// covered(), given its two lookups: inside_one(x), whether one hole holds
+// the box x, and holding(p), a hole that holds the point p (or null). A
+// plain read of the holes, or FlatHoles' index.
+template <typename InsideOne, typename Holding>
+bool covered_with(FlatBoxes a, FlatBoxes holes, InsideOne&& inside_one, Holding&& holding) {
   if (a.empty()) return true;
   if (holes.empty()) return false;
   // Each box inside one hole settles it (the common case in lint: a wider
   // earlier rule already took the overlap).
-  bool each_inside_one = true;
-  for (const auto& x : a) {
-    bool inside_one = false;
-    for (const auto& h : holes) {
-      if (x.inside(h)) {
-        inside_one = true;
-        break;
-      }
-    }
-    if (!inside_one) {
-      each_inside_one = false;
-      break;
-    }
-  }
-  if (each_inside_one) return true;
-  // A packet outside every hole settles it.
+  if (std::all_of(a.begin(), a.end(), inside_one)) return true;
+  // A packet outside every hole settles it: step out of the hole that holds
+  // each candidate, in the first field where the box extends beyond it.
   constexpr int kSteps = 16;
   for (const auto& x : a) {
     FlatPoint p = x.lo;
-    bool found = false, stuck = false;
-    for (int step = 0; step < kSteps && !found && !stuck; ++step) {
-      const FlatBox* in = nullptr;
-      for (const auto& h : holes) {
-        if (h.contains(p)) {
-          in = &h;
-          break;
-        }
-      }
-      if (!in) {
-        found = true;
-        break;
-      }
-      stuck = true;
-      for (size_t d = 0; d < dim::kFields; ++d) {
+    for (int step = 0; step < kSteps; ++step) {
+      const FlatBox* in = holding(p);
+      if (!in) return false;
+      bool moved = false;
+      for (size_t d = 0; d < dim::kFields && !moved; ++d) {
         if (in->hi[d] < x.hi[d]) {
           p[d] = in->hi[d] + 1;
-          stuck = false;
-          break;
+          moved = true;
         }
       }
+      if (!moved) break;
     }
-    if (found) return false;
   }
   // Exactly: the holes meeting `a`, widest first, so that a hole holding
   // all of it ends the work before the small ones fragment it.
@@ -145,6 +123,22 @@ bool covered(FlatBoxes a, FlatBoxes holes) {
     if (rest.empty()) return true;
   }
   return false;
+}
+
+}  // namespace
+
+bool covered(FlatBoxes a, FlatBoxes holes) {
+  return covered_with(
+      a, holes,
+      [&](const FlatBox& x) {
+        return std::any_of(holes.begin(), holes.end(), [&](const FlatBox& h) { return x.inside(h); });
+      },
+      [&](const FlatPoint& p) -> const FlatBox* {
+        for (const auto& h : holes) {
+          if (h.contains(p)) return &h;
+        }
+        return nullptr;
+      });
 }
 
 void FlatHoles::clear() {
@@ -221,35 +215,13 @@ const FlatBox* FlatHoles::holding_point(const FlatPoint& p) const {
 bool FlatHoles::covers(FlatBoxes a) const {
   // Few holes: reading them all is cheaper than looking them up.
   if (boxes_.size() <= 32) return covered(a, boxes_);
-  if (a.empty()) return true;
-  // Each box inside one hole settles it.
-  bool each_inside_one = true;
-  for (const auto& x : a) {
-    if (!any_holding_source(x.lo[dim::kSrc], x.hi[dim::kSrc],
-                            [&](const FlatBox& h) { return x.inside(h); })) {
-      each_inside_one = false;
-      break;
-    }
-  }
-  if (each_inside_one) return true;
-  // A packet outside every hole settles it (as in covered()).
-  constexpr int kSteps = 16;
-  for (const auto& x : a) {
-    FlatPoint p = x.lo;
-    for (int step = 0; step < kSteps; ++step) {
-      const FlatBox* in = holding_point(p);
-      if (!in) return false;
-      bool moved = false;
-      for (size_t d = 0; d < dim::kFields && !moved; ++d) {
-        if (in->hi[d] < x.hi[d]) {
-          p[d] = in->hi[d] + 1;
-          moved = true;
-        }
-      }
-      if (!moved) break;
-    }
-  }
-  return covered(a, boxes_);
+  return covered_with(
+      a, boxes_,
+      [&](const FlatBox& x) {
+        return any_holding_source(x.lo[dim::kSrc], x.hi[dim::kSrc],
+                                  [&](const FlatBox& h) { return x.inside(h); });
+      },
+      [&](const FlatPoint& p) { return holding_point(p); });
 }
 
 void FlatRegion::assign(FlatBoxes boxes) {
