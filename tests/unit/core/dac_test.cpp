@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "file_nodes.h"
 #include "rampart/core/policy.h"
 
 namespace rampart::core {
@@ -21,14 +22,7 @@ constexpr CapabilitySet kDacReadSearch = cap_bit(Capability::DacReadSearch);
 constexpr CapabilitySet kFOwner = cap_bit(Capability::FOwner);
 
 FileNode node(const std::string& path, FileType type, uint32_t uid, uint32_t gid, uint16_t mode) {
-  FileNode n;
-  n.host = HostId(0);
-  n.path = path;
-  n.type = type;
-  n.uid = uid;
-  n.gid = gid;
-  n.mode = mode;
-  return n;
+  return testing::file_node(path, type, uid, gid, mode);
 }
 FileNode dir(const std::string& path, uint32_t uid, uint32_t gid, uint16_t mode) {
   return node(path, FileType::Directory, uid, gid, mode);

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "file_nodes.h"
 #include "rampart/core/policy.h"
 #include "rampart/solver/session.h"
 
@@ -12,17 +13,7 @@ namespace rampart::solver {
 namespace {
 
 using namespace core;
-
-FileNode node(const std::string& path, FileType type, uint16_t mode, uint32_t uid, uint32_t gid) {
-  FileNode n;
-  n.host = HostId(0);
-  n.path = path;
-  n.type = type;
-  n.mode = mode;
-  n.uid = uid;
-  n.gid = gid;
-  return n;
-}
+using testing::file_node;
 
 Service service(const std::string& name, uint32_t uid, uint32_t gid, Operation op) {
   Service s;
@@ -40,9 +31,10 @@ Policy with_creator(uint32_t creator_uid, uint32_t creator_gid) {
   Host h;
   h.name = "web1";
   p.add(h);
-  p.files = {node("/", FileType::Directory, 0755, 0, 0), node("/var", FileType::Directory, 0755, 0, 0),
-             node("/var/log", FileType::Directory, 0755, 0, 0),
-             node("/var/log/app", FileType::Directory, 0777, 33, 33)};
+  p.files = {file_node("/", FileType::Directory, 0, 0, 0755),
+             file_node("/var", FileType::Directory, 0, 0, 0755),
+             file_node("/var/log", FileType::Directory, 0, 0, 0755),
+             file_node("/var/log/app", FileType::Directory, 33, 33, 0777)};
   p.services.push_back(service("app", creator_uid, creator_gid, Operation::Create));
   p.services.push_back(service("reader", 33, 33, Operation::Write));
   return p;
