@@ -25,12 +25,14 @@ std::string subject_label(const core::Policy& policy, const AccessSubject& s) {
   const Credentials& c = s.credentials;
   if (s.subject.kind == core::Subject::Kind::Service) {
     const core::Service& svc = policy.service(s.subject.service);
-    return fmt::format("service {} ({})", c.name, svc.user_name.empty() ? std::to_string(c.uid) : svc.user_name);
+    return fmt::format("service {} ({})", c.name,
+                       svc.user_name.empty() ? std::to_string(c.uid) : svc.user_name);
   }
   return fmt::format("user {}", c.name);
 }
 
-core::AccessWitness witness(const Credentials& who, Operation op, const std::string& path, const AccessDecision& d) {
+core::AccessWitness witness(const Credentials& who, Operation op, const std::string& path,
+                            const AccessDecision& d) {
   core::AccessWitness w;
   w.subject = who.info();
   w.operation = op;
@@ -179,7 +181,9 @@ core::Result answer_access(z3::context& ctx, const core::Policy& policy, const c
     return res;
   };
   auto model_path = [&](const z3::model& m) { return paths.at(m.eval(path_var, true).get_numeral_uint()); };
-  auto model_subject = [&](const z3::model& m) { return size_t(m.eval(enc.subject(), true).get_numeral_uint64()); };
+  auto model_subject = [&](const z3::model& m) {
+    return size_t(m.eval(enc.subject(), true).get_numeral_uint64());
+  };
   auto context_of = [&](const Credentials& c) {
     return sv ? sv->context_of(c) : core::selinux::SubjectContext{};
   };
@@ -268,8 +272,8 @@ core::Result answer_access(z3::context& ctx, const core::Policy& policy, const c
         return r;
       }
       r.verdict = core::Verdict::Holds;
-      r.reason = fmt::format("proved: nobody else among the host's {} users and services can {} it", subjects.size(),
-                             op);
+      r.reason = fmt::format("proved: nobody else among the host's {} users and services can {} it",
+                             subjects.size(), op);
       return r;
     }
     case core::AccessClaim::WhoCan: {
@@ -565,8 +569,8 @@ std::map<std::string, uint32_t> who_can(const core::FileTree& tree, const core::
 
 struct Fix {
   std::string text;
-  std::vector<FileNode> overrides;        // changed nodes
-  std::optional<Credentials> creator;     // the creating service's new identity
+  std::vector<FileNode> overrides;     // changed nodes
+  std::optional<Credentials> creator;  // the creating service's new identity
 };
 
 std::string subject_name(const core::Policy& policy, const Access& a) {
@@ -792,7 +796,8 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
         created.push_back(Created{&a, make_created(a.credentials, p, {})});
       }
     }
-    auto all_still_allowed = [&](const Credentials& who, const core::Service& svc, const std::vector<FileNode>& ov) {
+    auto all_still_allowed = [&](const Credentials& who, const core::Service& svc,
+                                 const std::vector<FileNode>& ov) {
       for (const auto& a : svc.accesses) {
         for (const auto& p : tree.expand(a.path)) {
           if (!core::decide_file_access(tree, sv, who, a.operation, p, ov).granted) return false;
@@ -848,8 +853,8 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
       }
       std::vector<std::string> paths = tree.expand(a.access.path);
       for (const auto& p : paths) {
-        bool made_by_other = std::any_of(created.begin(), created.end(),
-                                         [&](const Created& c) { return c.node.path == p; });
+        bool made_by_other =
+            std::any_of(created.begin(), created.end(), [&](const Created& c) { return c.node.path == p; });
         if (made_by_other) continue;  // judged against the created file below
         core::AccessDecision d = core::decide_file_access(tree, sv, a.credentials, a.access.operation, p);
         if (d.granted) continue;
@@ -869,7 +874,8 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
         f.access = witness(a.credentials, a.access.operation, p, d);
         // A fix on the node that denied: its group gains the bits, or an ACL entry for the user.
         const FileNode* denying = tree.find(d.decisive.path);
-        if (denying && (d.decisive.kind == "mode-bits" || d.decisive.kind == "acl-entry" || d.decisive.kind == "acl-mask")) {
+        if (denying && (d.decisive.kind == "mode-bits" || d.decisive.kind == "acl-entry" ||
+                        d.decisive.kind == "acl-mask")) {
           bool on_parent = d.decisive.path != p;
           uint8_t bits = on_parent ? uint8_t(d.decisive.path == core::parent_path(p) &&
                                                      (a.access.operation == Operation::Delete)
@@ -879,15 +885,17 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
           std::string user = user_name(policy, host, a.credentials.uid);
           FileNode acl_fix = *denying;
           if (acl_fix.access_acl.empty()) {
-            acl_fix.access_acl.entries = {{core::AclEntry::Tag::UserObj, core::kNoId, uint8_t((acl_fix.mode >> 6) & 7)},
-                                          {core::AclEntry::Tag::GroupObj, core::kNoId, uint8_t((acl_fix.mode >> 3) & 7)},
-                                          {core::AclEntry::Tag::Other, core::kNoId, uint8_t(acl_fix.mode & 7)}};
+            acl_fix.access_acl.entries = {
+                {core::AclEntry::Tag::UserObj, core::kNoId, uint8_t((acl_fix.mode >> 6) & 7)},
+                {core::AclEntry::Tag::GroupObj, core::kNoId, uint8_t((acl_fix.mode >> 3) & 7)},
+                {core::AclEntry::Tag::Other, core::kNoId, uint8_t(acl_fix.mode & 7)}};
           }
           auto& entries = acl_fix.access_acl.entries;
           entries.erase(std::remove_if(entries.begin(), entries.end(),
                                        [&](const core::AclEntry& e) {
                                          return e.tag == core::AclEntry::Tag::Mask ||
-                                                (e.tag == core::AclEntry::Tag::User && e.qualifier == a.credentials.uid);
+                                                (e.tag == core::AclEntry::Tag::User &&
+                                                 e.qualifier == a.credentials.uid);
                                        }),
                         entries.end());
           uint8_t mask = bits;
@@ -897,10 +905,12 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
               mask |= e.perms;
             }
           }
-          auto other = std::find_if(entries.begin(), entries.end(),
-                                    [](const core::AclEntry& e) { return e.tag == core::AclEntry::Tag::Other; });
-          auto group_end = std::find_if(entries.begin(), entries.end(),
-                                        [](const core::AclEntry& e) { return e.tag == core::AclEntry::Tag::GroupObj; });
+          auto other = std::find_if(entries.begin(), entries.end(), [](const core::AclEntry& e) {
+            return e.tag == core::AclEntry::Tag::Other;
+          });
+          auto group_end = std::find_if(entries.begin(), entries.end(), [](const core::AclEntry& e) {
+            return e.tag == core::AclEntry::Tag::GroupObj;
+          });
           entries.insert(group_end, core::AclEntry{core::AclEntry::Tag::User, a.credentials.uid, bits});
           other = std::find_if(entries.begin(), entries.end(),
                                [](const core::AclEntry& e) { return e.tag == core::AclEntry::Tag::Other; });
@@ -910,9 +920,10 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
           std::string gained;
           if (core::decide_file_access(tree, sv, a.credentials, a.access.operation, p, ov).granted &&
               least_privilege(d.decisive.path, {}, ov, {a.credentials.uid}, gained)) {
-            f.fix = fmt::format("setfacl -m u:{}:{} {}   (verified: {} can then {} {}; nobody else gains access)", user,
-                                perms_text(bits), d.decisive.path, a.service->name,
-                                core::operation_name(a.access.operation), p);
+            f.fix =
+                fmt::format("setfacl -m u:{}:{} {}   (verified: {} can then {} {}; nobody else gains access)",
+                            user, perms_text(bits), d.decisive.path, a.service->name,
+                            core::operation_name(a.access.operation), p);
           }
         }
         if (f.fix.empty() && sv && d.dac_granted && d.selinux == false) {
@@ -963,7 +974,8 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
             d.unknown ? "unknown" : core::errno_name(d.error));
         f.message += layers_note(layers(tree, sv, b.credentials, b.access.operation, c.node.path, ov, d));
         f.origin = b.access.origin;
-        f.related.push_back({c.creator->access.origin, fmt::format("{} creates it here", c.creator->service->name)});
+        f.related.push_back(
+            {c.creator->access.origin, fmt::format("{} creates it here", c.creator->service->name)});
         f.access = witness(b.credentials, b.access.operation, c.node.path, d);
 
         std::set<uint32_t> involved{c.creator->credentials.uid, b.credentials.uid};
@@ -980,11 +992,13 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
           FileNode n = make_created(as, c.node.path, {});
           if (all_still_allowed(as, *c.creator->service, {n}) &&
               core::decide_file_access(tree, sv, b.credentials, b.access.operation, n.path, {n}).granted) {
-            candidates.push_back(Fix{fmt::format("run {} as {} (user={}): it creates {} as {}:{} {}", c.creator->service->name,
-                                                 user_name(policy, host, as.uid), user_name(policy, host, as.uid), n.path,
-                                                 user_name(policy, host, n.uid), group_name(policy, host, n.gid),
-                                                 core::mode_string(n.mode, n.type)),
-                                     {n}, as});
+            candidates.push_back(
+                Fix{fmt::format("run {} as {} (user={}): it creates {} as {}:{} {}", c.creator->service->name,
+                                user_name(policy, host, as.uid), user_name(policy, host, as.uid), n.path,
+                                user_name(policy, host, n.uid), group_name(policy, host, n.gid),
+                                core::mode_string(n.mode, n.type)),
+                    {n},
+                    as});
           }
         }
         // b. A setgid directory of the reader's group, and umask 002 for the creator.
@@ -998,30 +1012,35 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
           if (core::decide_file_access(tree, sv, creator, Operation::Create, c.node.path, {d2}).granted &&
               core::decide_file_access(tree, sv, b.credentials, b.access.operation, n.path, {d2, n})
                   .granted) {
-            candidates.push_back(Fix{fmt::format("chgrp {0} {1} && chmod g+s {1}, and give {2} umask 002: it creates {3} as "
-                                                 "{4}:{5} {6}",
-                                                 group_name(policy, host, b.credentials.gid), parent,
-                                                 c.creator->service->name, n.path, user_name(policy, host, n.uid),
-                                                 group_name(policy, host, n.gid), core::mode_string(n.mode, n.type)),
-                                     {d2, n}, creator});
+            candidates.push_back(
+                Fix{fmt::format("chgrp {0} {1} && chmod g+s {1}, and give {2} umask 002: it creates {3} as "
+                                "{4}:{5} {6}",
+                                group_name(policy, host, b.credentials.gid), parent, c.creator->service->name,
+                                n.path, user_name(policy, host, n.uid), group_name(policy, host, n.gid),
+                                core::mode_string(n.mode, n.type)),
+                    {d2, n},
+                    creator});
           }
         }
         // c. A default ACL on the directory for the reader's user.
         if (dir) {
           FileNode d3 = *dir;
           uint8_t bits = needed_bits(b.access.operation, false);
-          d3.default_acl.entries = {{core::AclEntry::Tag::UserObj, core::kNoId, uint8_t((dir->mode >> 6) & 7)},
-                                    {core::AclEntry::Tag::User, b.credentials.uid, bits},
-                                    {core::AclEntry::Tag::GroupObj, core::kNoId, uint8_t((dir->mode >> 3) & 7)},
-                                    {core::AclEntry::Tag::Mask, core::kNoId, uint8_t(bits | ((dir->mode >> 3) & 7))},
-                                    {core::AclEntry::Tag::Other, core::kNoId, uint8_t(dir->mode & 7)}};
+          d3.default_acl.entries = {
+              {core::AclEntry::Tag::UserObj, core::kNoId, uint8_t((dir->mode >> 6) & 7)},
+              {core::AclEntry::Tag::User, b.credentials.uid, bits},
+              {core::AclEntry::Tag::GroupObj, core::kNoId, uint8_t((dir->mode >> 3) & 7)},
+              {core::AclEntry::Tag::Mask, core::kNoId, uint8_t(bits | ((dir->mode >> 3) & 7))},
+              {core::AclEntry::Tag::Other, core::kNoId, uint8_t(dir->mode & 7)}};
           FileNode n = make_created(c.creator->credentials, c.node.path, {d3});
           if (core::decide_file_access(tree, sv, b.credentials, b.access.operation, n.path, {d3, n})
                   .granted) {
-            candidates.push_back(Fix{fmt::format("setfacl -d -m u:{}:{} {}: {} inherits the entry when {} creates it",
-                                                 user_name(policy, host, b.credentials.uid), perms_text(bits), parent,
-                                                 n.path, c.creator->service->name),
-                                     {d3, n}, std::nullopt});
+            candidates.push_back(
+                Fix{fmt::format("setfacl -d -m u:{}:{} {}: {} inherits the entry when {} creates it",
+                                user_name(policy, host, b.credentials.uid), perms_text(bits), parent, n.path,
+                                c.creator->service->name),
+                    {d3, n},
+                    std::nullopt});
           }
         }
         // Keep the first fix that gives nobody else access (least privilege).
@@ -1029,8 +1048,8 @@ ConflictReport find_conflicts(const core::Policy& policy, std::optional<core::Ho
           std::string gained;
           if (!least_privilege(c.node.path, {c.node}, fix.overrides, involved, gained)) continue;
           if (!least_privilege(parent, {}, fix.overrides, involved, gained)) continue;
-          f.fix = fix.text + fmt::format(" (verified: {} can then {} it; nobody else gains access)", b.service->name,
-                                         core::operation_name(b.access.operation));
+          f.fix = fix.text + fmt::format(" (verified: {} can then {} it; nobody else gains access)",
+                                         b.service->name, core::operation_name(b.access.operation));
           break;
         }
         findings.push_back(std::move(f));

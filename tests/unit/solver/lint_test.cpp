@@ -161,7 +161,8 @@ TEST(Lint, SearchAgreesWithExactComputationOnLongerLists) {
         default: services = tcp(22, 22); break;
       }
       Rule r = rule(i + 1, pick(0, 3) ? Action::Allow : Action::Deny, src.c_str(), services);
-      if (pick(0, 2) == 0) r.match.dst = AddressMatch::of(set(fmt::format("10.1.0.{}/31", 2 * pick(0, 3)).c_str()));
+      if (pick(0, 2) == 0)
+        r.match.dst = AddressMatch::of(set(fmt::format("10.1.0.{}/31", 2 * pick(0, 3)).c_str()));
       rules.push_back(r);
     }
     Policy p = with_rules(rules, pick(0, 1) ? Action::Allow : Action::Deny);

@@ -40,9 +40,9 @@ struct LayerStep {
   std::string filter;        // the member that decided
   bool reply = false;        // decided on the reply packet (stateless layer)
   Decision decision = Decision::Deny;
-  bool by_default = false;   // no rule matched: the set's default decided
-  std::string rule;          // the deciding rule's name, or "default"
-  Origin origin;             // the deciding rule's (or the default's) origin
+  bool by_default = false;       // no rule matched: the set's default decided
+  std::string rule;              // the deciding rule's name, or "default"
+  Origin origin;                 // the deciding rule's (or the default's) origin
   std::vector<std::string> via;  // jump rules crossed to reach the rule
   friend bool operator==(const LayerStep&, const LayerStep&) = default;
 };
@@ -98,8 +98,8 @@ struct SetEntry {
 struct SetAnswer {
   std::vector<SetEntry> must;
   std::vector<SetEntry> may;
-  bool certified = false;  // the solver proved both sets equal the admitted sets
-  std::string projection;  // what each entry ranges over, e.g. "source address x service"
+  bool certified = false;             // the solver proved both sets equal the admitted sets
+  std::string projection;             // what each entry ranges over, e.g. "source address x service"
   std::vector<std::string> subjects;  // access set answers: who can (must)
   std::vector<std::string> may_subjects;
   // `who can` on an SELinux host: every domain (process type) SELinux lets
@@ -132,8 +132,8 @@ struct Finding {
   std::optional<NetworkWitness> baseline;  // diff: the same packet under the old policy
   std::optional<AccessWitness> access;
   std::optional<AccessWitness> access_baseline;  // diff: the same access under the old policy
-  std::optional<SetAnswer> set;             // diff: the exact traffic that changed
-  std::string fix;  // a verified fix, when one exists
+  std::optional<SetAnswer> set;                  // diff: the exact traffic that changed
+  std::string fix;                               // a verified fix, when one exists
   bool unknown = false;  // it reports an answer rampart cannot decide (exit code 3 unless worse)
 };
 
