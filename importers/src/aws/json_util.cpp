@@ -30,43 +30,10 @@ std::string pointer_index(const std::string& base, size_t index) {
 }
 
 std::pair<uint32_t, uint32_t> line_column(std::string_view text, size_t offset) {
-  uint32_t line = 1, column = 1;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-      ++column;  // count characters, not UTF-8 continuation bytes
-    }
-  }
-  return {line, column};
+  return text_line_column(text, offset);
 }
 
 namespace {
-
-// The offset of the first bracket nested deeper than `max`, if any.
-std::optional<size_t> too_deep(std::string_view text, size_t max) {
-  size_t depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"')
-      in_string = true;
-    else if (c == '[' || c == '{') {
-      if (++depth > max) return i;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return std::nullopt;
-}
 
 void append_utf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
@@ -275,7 +242,7 @@ void for_each_origin(core::Policy& p, F&& f) {
 }  // namespace
 
 std::optional<Json> parse_json(std::string_view text, const std::string& file, core::Diagnostics& diags) {
-  if (auto deep = too_deep(text, kMaxJsonDepth)) {
+  if (auto deep = json_too_deep(text, kMaxJsonDepth)) {
     auto [line, col] = line_column(text, *deep);
     diags.error(codes::kMalformedJson, core::Origin::native_line(file, line, col),
                 fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth));

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "json_nesting.h"
 #include "rampart/core/address.h"
 #include "rampart/core/diagnostic.h"
 #include "rampart/core/import.h"
@@ -32,7 +33,7 @@ inline constexpr const char* kNotModelled = "RP3107";
 inline constexpr const char* kPlanUnknown = "RP3108";
 }  // namespace codes
 
-inline constexpr size_t kMaxJsonDepth = 256;
+using importers::kMaxJsonDepth;
 
 std::string pointer_child(const std::string& base, std::string_view key);
 std::string pointer_index(const std::string& base, size_t index);

@@ -17,6 +17,7 @@
 #include <set>
 #include <sstream>
 
+#include "json_nesting.h"
 #include "native.h"
 #include "rampart/core/dac.h"
 #include "rampart/importers/linux.h"
@@ -96,6 +97,13 @@ core::ImportResult import_host_folder(const std::string& dir, const std::string&
         "RP3609", where,
         fmt::format("`{}` has no manifest.json: it is not a folder written by `rampart collect`",
                     display_dir));
+    return out;
+  }
+  if (auto deep = json_too_deep(*text)) {
+    auto [line, column] = text_line_column(*text, *deep);
+    out.diagnostics.error(
+        "RP3609", core::Origin::native_line(manifest_display, line, column),
+        fmt::format("not a rampart collect manifest: JSON nested deeper than {} levels", kMaxJsonDepth));
     return out;
   }
   json m;

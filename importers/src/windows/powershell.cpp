@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "json_nesting.h"
 #include "rampart/importers/windows.h"
 #include "windows/common.h"
 #include "windows/firewall.h"
@@ -462,6 +463,12 @@ core::ImportResult parse_powershell(std::string_view bytes, const std::string& f
   Reader reader(file, out.diagnostics);
   std::string_view body = trim(*text);
   if (!body.empty() && (body.front() == '[' || body.front() == '{')) {
+    if (auto deep = json_too_deep(body)) {
+      auto [line, column] = text_line_column(body, *deep);
+      out.diagnostics.error(codes::kSyntax, core::Origin::native_line(file, line, column),
+                            fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth));
+      return out;
+    }
     Json doc;
     try {
       doc = Json::parse(body.begin(), body.end());

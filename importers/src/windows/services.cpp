@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "json_nesting.h"
 #include "rampart/importers/windows.h"
 #include "windows/common.h"
 
@@ -83,6 +84,12 @@ const Json* member(const Json& obj, std::string_view key) {
 }
 
 std::optional<Json> parse_json(std::string_view body, const std::string& file, core::Diagnostics& diags) {
+  if (auto deep = json_too_deep(body)) {
+    auto [line, column] = text_line_column(body, *deep);
+    diags.error(codes::kSyntax, core::Origin::native_line(file, line, column),
+                fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth));
+    return std::nullopt;
+  }
   try {
     return Json::parse(body.begin(), body.end());
   } catch (const Json::parse_error& e) {

@@ -67,6 +67,12 @@ TEST(LinuxHostFolder, ManifestProblemsAreLocated) {
   EXPECT_NE(messages(wrong, core::Severity::Error)[0].find("not a rampart collect manifest"),
             std::string::npos);
 
+  write(d.path / "manifest.json", "{\"items\":\n" + std::string(400, '[') + std::string(400, ']') + "}");
+  auto deep = import_host_folder(d.path.string(), "web1", at);
+  EXPECT_EQ(messages(deep, core::Severity::Error),
+            (std::vector<std::string>{"web1/manifest.json:2:256: error: not a rampart collect manifest: JSON "
+                                      "nested deeper than 256 levels [RP3609]"}));
+
   write(d.path / "etc/passwd", "root:x:0:0:root:/root:/bin/bash\nwww:x:1000:1000::/home/www:/bin/sh\n");
   write(d.path / "etc/group", "root:x:0:\nwww:x:10x0:\n");
   write(d.path / "manifest.json", R"({"rampart_collect": 1, "items": [

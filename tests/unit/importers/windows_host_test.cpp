@@ -75,6 +75,17 @@ TEST(WindowsServices, Win32ServiceJsonAndErrors) {
   EXPECT_EQ(codes_of(e.diagnostics, core::Severity::Error), (std::vector<std::string>{"s.txt RP3206"}));
 }
 
+// A hostile file cannot make the reader walk a tree thousands of levels deep:
+// past 256 levels it is refused at the bracket that goes too deep.
+TEST(WindowsServices, JsonNestingIsLimited) {
+  std::string deep = "[\n" + std::string(300, '[') + std::string(300, ']') + "]";
+  auto e = importers::windows::parse_services(deep, "s.json");
+  EXPECT_EQ(codes_of(e.diagnostics, core::Severity::Error),
+            (std::vector<std::string>{"s.json:2:256 RP3202"}));
+  auto ok = importers::windows::parse_services(std::string(256, '[') + std::string(256, ']'), "s.json");
+  for (const auto& d : ok.diagnostics.sorted()) EXPECT_EQ(d.message.find("nested deeper"), std::string::npos);
+}
+
 TEST(WindowsListeners, JsonJoinedWithProcessesAndServices) {
   auto r = importers::windows::parse_listeners(read("tests/data/windows/host/listeners.json"), "l.json");
   ASSERT_FALSE(r.diagnostics.has_errors()) << dump(r.diagnostics);

@@ -118,6 +118,8 @@ TEST(WindowsPowerShell, ErrorsAreLocated) {
       (std::vector<std::string>{"e.json#/LocalPort RP3203 port range `80-70` ends before it starts"}));
   EXPECT_EQ(errors("[{\"Name\": \"a\",\n \"Enabled\": tru}]"),
             (std::vector<std::string>{"e.json:2 RP3202 malformed JSON"}));
+  EXPECT_EQ(errors("[\n" + std::string(257, '{') + std::string(257, '}') + "]"),
+            (std::vector<std::string>{"e.json:2:256 RP3202 JSON nested deeper than 256 levels"}));
   EXPECT_EQ(
       errors("\"Name\",\"Enabled\"\n\"a\",\"True\"\n"),
       (std::vector<std::string>{
