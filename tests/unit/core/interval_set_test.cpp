@@ -189,5 +189,62 @@ TEST(IntervalSetBruteForce, Uint8Universe) {
   }
 }
 
+// The list behind every set keeps one interval inline and longer ones on the
+// heap: copies, moves and growth must keep the intervals whichever way they
+// are held (ASan checks the heap side in the sanitizer run).
+TEST(IntervalList, InlineAndHeapCopiesAndMoves) {
+  using List = IntervalList<u128>;
+  auto values = [](const List& l) {
+    std::vector<std::pair<u128, u128>> out;
+    for (const auto& i : l) out.push_back({i.lo, i.hi});
+    return out;
+  };
+  List one{{5, 9}};
+  List many;
+  for (u128 k = 0; k < 40; ++k) many.push_back({k * 10, k * 10 + 3});
+  ASSERT_EQ(one.size(), 1u);
+  ASSERT_EQ(many.size(), 40u);
+  EXPECT_EQ(many[39].lo, u128(390));
+  EXPECT_THROW((void)many.at(40), std::out_of_range);
+
+  List copy_one = one, copy_many = many;
+  EXPECT_EQ(values(copy_one), values(one));
+  EXPECT_EQ(values(copy_many), values(many));
+  copy_many[0].hi = 4;  // a deep copy: the original is untouched
+  EXPECT_EQ(many[0].hi, u128(3));
+  EXPECT_FALSE(copy_many == many);
+
+  copy_one = many;  // inline <- heap
+  EXPECT_TRUE(copy_one == many);
+  copy_many = one;  // heap <- inline
+  EXPECT_TRUE(copy_many == one);
+  auto& self = copy_one;
+  copy_one = self;
+  EXPECT_TRUE(copy_one == many);
+
+  List moved = std::move(copy_one);
+  EXPECT_TRUE(moved == many);
+  EXPECT_TRUE(copy_one.empty());  // NOLINT(bugprone-use-after-move): a moved-from list is empty
+  copy_one.push_back({1, 2});     // and usable
+  EXPECT_EQ(values(copy_one), (std::vector<std::pair<u128, u128>>{{1, 2}}));
+  moved = std::move(copy_many);
+  EXPECT_TRUE(moved == one);
+  moved = List{};
+  EXPECT_TRUE(moved.empty());
+}
+
+// Sets built by adding many disjoint intervals grow past the inline one and
+// stay canonical when they shrink back to one.
+TEST(IntervalList, SetsGrowAndShrink) {
+  IntervalSet<uint16_t> s;
+  for (unsigned k = 0; k < 100; ++k) s.add(uint16_t(k * 4), uint16_t(k * 4 + 1));
+  EXPECT_EQ(s.intervals().size(), 100u);
+  IntervalSet<uint16_t> holes = s.complement();
+  EXPECT_EQ(holes.intervals().size(), 100u);
+  EXPECT_TRUE(s.unite(holes).is_all());
+  EXPECT_EQ(s.unite(holes).intervals().size(), 1u);
+  EXPECT_TRUE(s.intersect(holes).empty());
+}
+
 }  // namespace
 }  // namespace rampart::core

@@ -5,9 +5,13 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <initializer_list>
 #include <limits>
+#include <new>
+#include <stdexcept>
+#include <type_traits>
 #include <utility>
-#include <vector>
 
 namespace rampart::core {
 
@@ -18,6 +22,102 @@ struct Interval {
   T lo;
   T hi;  // inclusive
   friend bool operator==(const Interval&, const Interval&) = default;
+};
+
+// The intervals of one set. Nearly every set in a model is one interval (any
+// port, one address block, one protocol), so one is kept inline and only
+// longer lists go to the heap: a rule of a million-rule file then costs no
+// allocation per field (docs/performance.md, "Large inputs").
+template <typename T>
+class IntervalList {
+  static_assert(std::is_trivially_copyable_v<Interval<T>>);
+
+ public:
+  IntervalList() = default;
+  IntervalList(std::initializer_list<Interval<T>> items) {
+    reserve(items.size());
+    for (const auto& i : items) push_back(i);
+  }
+  IntervalList(const IntervalList& o) { assign(o); }
+  IntervalList(IntervalList&& o) noexcept { steal(o); }
+  IntervalList& operator=(const IntervalList& o) {
+    if (this != &o) {
+      size_ = 0;
+      assign(o);
+    }
+    return *this;
+  }
+  IntervalList& operator=(IntervalList&& o) noexcept {
+    if (this != &o) {
+      release();
+      steal(o);
+    }
+    return *this;
+  }
+  ~IntervalList() { release(); }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const Interval<T>* data() const { return capacity_ > 1 ? heap_ : &one_; }
+  Interval<T>* data() { return capacity_ > 1 ? heap_ : &one_; }
+  const Interval<T>* begin() const { return data(); }
+  const Interval<T>* end() const { return data() + size_; }
+  const Interval<T>& operator[](size_t i) const { return data()[i]; }
+  Interval<T>& operator[](size_t i) { return data()[i]; }
+  const Interval<T>& at(size_t i) const {
+    if (i >= size_) throw std::out_of_range("IntervalList::at");
+    return data()[i];
+  }
+  const Interval<T>& front() const { return data()[0]; }
+  const Interval<T>& back() const { return data()[size_ - 1]; }
+  Interval<T>& back() { return data()[size_ - 1]; }
+
+  void reserve(size_t n) {
+    if (n <= capacity_) return;
+    auto* grown = static_cast<Interval<T>*>(::operator new(n * sizeof(Interval<T>)));
+    std::memcpy(static_cast<void*>(grown), data(), size_ * sizeof(Interval<T>));
+    release();
+    heap_ = grown;
+    capacity_ = uint32_t(n);
+  }
+  void push_back(const Interval<T>& i) {
+    if (size_ == capacity_) reserve(size_t(capacity_) * 2);
+    data()[size_++] = i;
+  }
+
+  friend bool operator==(const IntervalList& a, const IntervalList& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
+
+ private:
+  void release() {
+    if (capacity_ > 1) ::operator delete(heap_);
+    capacity_ = 1;
+  }
+  void assign(const IntervalList& o) {  // into an empty list
+    reserve(o.size_);
+    std::memcpy(static_cast<void*>(data()), o.data(), o.size_ * sizeof(Interval<T>));
+    size_ = o.size_;
+  }
+  void steal(IntervalList& o) {  // into a released list
+    if (o.capacity_ > 1) {
+      heap_ = o.heap_;
+      capacity_ = o.capacity_;
+    } else {
+      one_ = o.one_;
+      capacity_ = 1;
+    }
+    size_ = o.size_;
+    o.size_ = 0;
+    o.capacity_ = 1;
+  }
+
+  union {
+    Interval<T> one_{};
+    Interval<T>* heap_;
+  };
+  uint32_t size_ = 0;
+  uint32_t capacity_ = 1;  // 1: the inline one; more: heap_
 };
 
 template <typename T>
@@ -33,7 +133,7 @@ class IntervalSet {
 
   bool empty() const { return ranges_.empty(); }
   bool is_all() const { return ranges_.size() == 1 && ranges_[0].lo == T{0} && ranges_[0].hi == kMax; }
-  const std::vector<Interval<T>>& intervals() const { return ranges_; }
+  const IntervalList<T>& intervals() const { return ranges_; }
 
   bool contains(T v) const {
     auto it = std::upper_bound(ranges_.begin(), ranges_.end(), v,
@@ -54,11 +154,14 @@ class IntervalSet {
 
   IntervalSet unite(const IntervalSet& other) const {
     IntervalSet out;
-    std::vector<Interval<T>> merged;
-    merged.reserve(ranges_.size() + other.ranges_.size());
-    std::merge(ranges_.begin(), ranges_.end(), other.ranges_.begin(), other.ranges_.end(),
-               std::back_inserter(merged), [](const auto& a, const auto& b) { return a.lo < b.lo; });
-    for (const auto& r : merged) {
+    out.ranges_.reserve(ranges_.size() + other.ranges_.size());
+    size_t i = 0, j = 0;
+    while (i < ranges_.size() || j < other.ranges_.size()) {
+      // Merge by lower end; on ties take this set's interval first, as std::merge would.
+      const Interval<T>& r =
+          j == other.ranges_.size() || (i < ranges_.size() && !(other.ranges_[j].lo < ranges_[i].lo))
+              ? ranges_[i++]
+              : other.ranges_[j++];
       if (!out.ranges_.empty()) {
         auto& last = out.ranges_.back();
         if (last.hi == kMax || r.lo <= last.hi + 1) {
@@ -119,7 +222,7 @@ class IntervalSet {
 
  private:
   IntervalSet(T lo, T hi) : ranges_{{lo, hi}} {}
-  std::vector<Interval<T>> ranges_;
+  IntervalList<T> ranges_;
 };
 
 }  // namespace rampart::core
