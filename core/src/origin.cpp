@@ -2,12 +2,29 @@
 
 #include <fmt/format.h>
 
+#include <mutex>
+#include <unordered_set>
+
 namespace rampart::core {
+
+const std::string& SourceFile::empty_name() {
+  static const std::string empty;
+  return empty;
+}
+
+SourceFile::SourceFile(std::string_view name) {
+  if (name.empty()) return;
+  // Never freed: a process reads a bounded set of files, and an origin may
+  // outlive whatever read it.
+  static std::mutex mutex;
+  static auto* names = new std::unordered_set<std::string>();
+  std::lock_guard lock(mutex);
+  name_ = &*names->emplace(name).first;
+}
 
 std::string Origin::to_string() const {
   switch (kind) {
-    case Kind::None:
-      return file.empty() ? "<builtin>" : file;
+    case Kind::None: return file.empty() ? "<builtin>" : file.str();
     case Kind::Policy:
     case Kind::NativeLine:
       if (line == 0) return file;
@@ -22,7 +39,7 @@ std::string Origin::to_string() const {
       return fmt::format("{}[{}]", file, id);
     }
   }
-  return file;
+  return file.str();
 }
 
 std::string Origin::kind_name() const {

@@ -442,7 +442,7 @@ void Binder::run_import(const ast::Import& imp, core::HostId host) {
         .help = known.empty() ? "no importers are available" : "known formats: " + known;
     return;
   }
-  fs::path base = fs::path(imp.origin.file).parent_path();
+  fs::path base = fs::path(imp.origin.file.str()).parent_path();
   core::ImportRequest req;
   req.format = imp.format;
   req.path = (base / imp.path).lexically_normal().string();

@@ -41,7 +41,7 @@ std::string render_junit(const core::Report& report) {
                          d.message, d.to_string()});
   }
   for (const auto& r : report.results) {
-    Case c{r.origin.file.empty() ? report.command : r.origin.file,
+    Case c{r.origin.file.empty() ? report.command : r.origin.file.str(),
            r.text,
            r.origin.file,
            r.origin.line,

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "core_test_util.h"
 #include "rampart/core/diagnostic.h"
 #include "rampart/core/origin.h"
@@ -145,6 +147,38 @@ TEST(OriginTest, Text) {
   EXPECT_FALSE(Origin{}.known());
   EXPECT_TRUE(Origin::policy("p", 1, 1).known());
   EXPECT_EQ(Origin::native_json("a", "/x").kind_name(), "native-json");
+}
+
+// File names are interned: equal names are one string however they were
+// built, on any thread; they still order by name, not by when they were read.
+TEST(OriginTest, FileNamesAreInternedAndOrderedByName) {
+  std::string built = std::string("rules") + ".v4";
+  SourceFile a = built, b = "rules.v4", z = "a-later-read.v4";
+  EXPECT_EQ(&a.str(), &b.str());
+  EXPECT_TRUE(a == b);
+  EXPECT_TRUE(a == "rules.v4");
+  EXPECT_TRUE(a == built);
+  EXPECT_FALSE(a == z);
+  EXPECT_TRUE(z < a);
+  EXPECT_TRUE(SourceFile{}.empty());
+  EXPECT_TRUE(SourceFile{""} == SourceFile{});
+  EXPECT_EQ(SourceFile{}.str(), "");
+  EXPECT_TRUE(SourceFile{} < a);
+  EXPECT_EQ(fmt::format("{}:{}", a, 3), "rules.v4:3");
+  EXPECT_EQ(Origin::native_line(built, 2) <=> Origin::native_line("rules.v4", 2),
+            std::strong_ordering::equal);
+  EXPECT_TRUE(Origin::native_line("a.v4", 9) < Origin::native_line("b.v4", 1));
+
+  std::vector<const std::string*> seen(8);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < seen.size(); ++t) {
+    threads.emplace_back([&seen, t] {
+      for (int i = 0; i < 1000; ++i) SourceFile(fmt::format("thread-file-{}", i));
+      seen[t] = &SourceFile("shared-by-threads").str();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto* p : seen) EXPECT_EQ(p, seen[0]);
 }
 
 TEST(DiagnosticsTest, SortedWithoutDuplicates) {

@@ -2,10 +2,49 @@
 // Where an element of the model came from, so every answer can point back at
 // the line, JSON pointer or native rule id that is responsible for it.
 
+#include <fmt/format.h>
+
+#include <compare>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace rampart::core {
+
+// The name of the file an origin points into. Names are interned for the
+// life of the process: the millions of origins of one large native file share
+// one copy of its path, 8 bytes each instead of a string each. Interning is
+// thread-safe; reading a name takes no lock.
+class SourceFile {
+ public:
+  SourceFile() = default;             // the empty name
+  SourceFile(std::string_view name);  // NOLINT(google-explicit-constructor): a path converts freely
+  SourceFile(const std::string& name) : SourceFile(std::string_view(name)) {}  // NOLINT
+  SourceFile(const char* name) : SourceFile(std::string_view(name)) {}         // NOLINT
+
+  const std::string& str() const { return name_ ? *name_ : empty_name(); }
+  operator const std::string&() const { return str(); }  // NOLINT: reads as the path it is
+  bool empty() const { return name_ == nullptr; }
+  size_t find(std::string_view what, size_t from = 0) const { return str().find(what, from); }
+  size_t rfind(std::string_view what, size_t from = std::string::npos) const {
+    return str().rfind(what, from);
+  }
+
+  // Interned: equal names are the same string.
+  friend bool operator==(const SourceFile& a, const SourceFile& b) { return a.name_ == b.name_; }
+  friend bool operator==(const SourceFile& a, std::string_view b) { return a.str() == b; }
+  friend bool operator==(const SourceFile& a, const std::string& b) { return a.str() == b; }
+  friend bool operator==(const SourceFile& a, const char* b) { return a.str() == b; }
+  // By name, not by address, so that sorted output does not depend on the
+  // order files were read in.
+  friend std::strong_ordering operator<=>(const SourceFile& a, const SourceFile& b) {
+    return a.name_ == b.name_ ? std::strong_ordering::equal : a.str().compare(b.str()) <=> 0;
+  }
+
+ private:
+  static const std::string& empty_name();
+  const std::string* name_ = nullptr;  // the empty name
+};
 
 struct Origin {
   enum class Kind : uint8_t {
@@ -16,7 +55,7 @@ struct Origin {
     NativeRule,  // a native rule identified by id and/or name (line when known)
   };
   Kind kind = Kind::None;
-  std::string file;
+  SourceFile file;
   uint32_t line = 0;    // 1-based; 0 = unknown
   uint32_t column = 0;  // 1-based; 0 = unknown
   uint32_t end_line = 0;
@@ -25,7 +64,7 @@ struct Origin {
   std::string native_id;
   std::string native_name;
 
-  static Origin policy(std::string file, uint32_t line, uint32_t column) {
+  static Origin policy(SourceFile file, uint32_t line, uint32_t column) {
     Origin o;
     o.kind = Kind::Policy;
     o.file = std::move(file);
@@ -33,7 +72,7 @@ struct Origin {
     o.column = column;
     return o;
   }
-  static Origin native_line(std::string file, uint32_t line, uint32_t column = 0) {
+  static Origin native_line(SourceFile file, uint32_t line, uint32_t column = 0) {
     Origin o;
     o.kind = Kind::NativeLine;
     o.file = std::move(file);
@@ -41,14 +80,14 @@ struct Origin {
     o.column = column;
     return o;
   }
-  static Origin native_json(std::string file, std::string pointer) {
+  static Origin native_json(SourceFile file, std::string pointer) {
     Origin o;
     o.kind = Kind::NativeJson;
     o.file = std::move(file);
     o.json_pointer = std::move(pointer);
     return o;
   }
-  static Origin native_rule(std::string file, std::string id, std::string name = {}) {
+  static Origin native_rule(SourceFile file, std::string id, std::string name = {}) {
     Origin o;
     o.kind = Kind::NativeRule;
     o.file = std::move(file);
@@ -67,3 +106,11 @@ struct Origin {
 };
 
 }  // namespace rampart::core
+
+template <>
+struct fmt::formatter<rampart::core::SourceFile> : fmt::formatter<std::string_view> {
+  template <typename Context>
+  auto format(const rampart::core::SourceFile& f, Context& ctx) const {
+    return fmt::formatter<std::string_view>::format(f.str(), ctx);
+  }
+};
