@@ -176,9 +176,14 @@ class Lowerer {
     core::ImportResult out;
     notes();
     if (!rs_.diagnostics.has_errors()) {
-      core::RuleSetId in = lower_path(Path::Input);
-      core::RuleSetId outp = lower_path(Path::Output);
-      core::RuleSetId fwd = lower_path(Path::Forward);
+      // Everything that reads the parsed rules to plan a path is done for all
+      // three before any is lowered: lowering frees each chain's parsed rules
+      // after their last translation.
+      PathPlan input = plan(Path::Input), output = plan(Path::Output), forward = plan(Path::Forward);
+      count_translations({&input, &output, &forward});
+      core::RuleSetId in = lower_path(input);
+      core::RuleSetId outp = lower_path(output);
+      core::RuleSetId fwd = lower_path(forward);
       if (!rs_.diagnostics.has_errors()) {
         core::Policy& frag = rs_.fragment;
         core::PacketFilter f;
@@ -384,21 +389,87 @@ class Lowerer {
     NoTrack nt;
   };
 
-  core::RuleSetId lower_path(Path path) {
+  // What lowering a path reads from the parsed rules besides translating them.
+  struct PathPlan {
+    Path path;
+    NoTrack nt;
+    std::vector<core::Family> fams;
+    std::map<core::Family, std::vector<Stage>> per;  // stages of each family
+    bool shared = false;                             // the same stages for every family
+  };
+
+  PathPlan plan(Path path) {
+    PathPlan p;
+    p.path = path;
+    p.nt = notrack(path);
+    if (options_.single_family)
+      p.fams = {options_.family};
+    else
+      p.fams = {core::Family::V4, core::Family::V6};
+    for (auto f : p.fams) p.per[f] = stages(path, f);
+    p.shared = p.fams.size() == 1 || p.per[core::Family::V4] == p.per[core::Family::V6];
+    return p;
+  }
+
+  // A parsed chain is translated at most once per stage of each build that
+  // reaches it (copy_chain's memo), so counting the stages whose base chain
+  // reaches it by jumps and gotos bounds its translations from above. When
+  // the last one is done, translate() frees its parsed rules: the parsed and
+  // the lowered form of a large file then do not both live whole. A count
+  // that is too high only keeps rules longer; it is never too low.
+  void count_translations(const std::vector<const PathPlan*>& plans) {
+    translations_left_.assign(rs_.tables.size(), {});
+    for (size_t t = 0; t < rs_.tables.size(); ++t)
+      translations_left_[t].assign(rs_.tables[t].chains.size(), 0);
+    auto count_build = [&](const std::vector<Stage>& stages) {
+      for (const Stage& s : stages) {
+        std::vector<bool> reached(rs_.tables[s.table].chains.size(), false);
+        std::vector<size_t> todo{s.chain};
+        reached[s.chain] = true;
+        while (!todo.empty()) {
+          size_t ci = todo.back();
+          todo.pop_back();
+          ++translations_left_[s.table][ci];
+          for (const Rule& r : rs_.tables[s.table].chains[ci].rules) {
+            if (r.verdict != Verdict::Jump && r.verdict != Verdict::Goto) continue;
+            const Chain* next = rs_.tables[s.table].find(r.target);
+            if (!next) continue;
+            size_t ni = size_t(next - rs_.tables[s.table].chains.data());
+            if (!reached[ni]) {
+              reached[ni] = true;
+              todo.push_back(ni);
+            }
+          }
+        }
+      }
+    };
+    for (const PathPlan* p : plans) {
+      if (p->shared) {
+        count_build(p->per.at(p->fams[0]));
+      } else {
+        for (auto f : p->fams) count_build(p->per.at(f));
+      }
+    }
+  }
+
+  void translated(size_t table, const Chain& c) {
+    size_t ci = size_t(&c - rs_.tables[table].chains.data());
+    if (table >= translations_left_.size() || ci >= translations_left_[table].size()) return;
+    size_t& left = translations_left_[table][ci];
+    if (left > 0 && --left == 0) std::vector<Rule>().swap(rs_.tables[table].chains[ci].rules);
+  }
+
+  core::RuleSetId lower_path(PathPlan& plan) {
+    const Path path = plan.path;
     core::RuleSet set;
     set.name = path == Path::Forward ? "forward" : fmt::format("filter {}", path_name(path));
     set.combining = core::Combining::FirstMatch;
     set.origin = Origin::native_line(rs_.file, 0);
     set.default_origin = set.origin;
-    NoTrack nt = notrack(path);
-    std::vector<core::Family> fams;
-    if (options_.single_family)
-      fams = {options_.family};
-    else
-      fams = {core::Family::V4, core::Family::V6};
-    std::map<core::Family, std::vector<Stage>> per;
-    for (auto f : fams) per[f] = stages(path, f);
-    bool shared = fams.size() == 1 || per[core::Family::V4] == per[core::Family::V6];
+    const NoTrack& nt = plan.nt;
+    const std::vector<core::Family>& fams = plan.fams;
+    std::map<core::Family, std::vector<Stage>>& per = plan.per;
+    bool shared = plan.shared;
 
     core::Chain entry;
     entry.name = path == Path::Forward ? "FORWARD" : path == Path::Input ? "INPUT" : "OUTPUT";
@@ -512,7 +583,7 @@ class Lowerer {
     std::vector<core::Rule> rules = translate(b, k, s.table, c, c.hook, /*base=*/true);
     b.in_progress.erase({s.table, c.name});
     auto& dest = b.set->chains[index].rules;
-    dest.insert(dest.end(), rules.begin(), rules.end());
+    dest.insert(dest.end(), std::make_move_iterator(rules.begin()), std::make_move_iterator(rules.end()));
     if (b.strict) {
       core::Rule last = policy_rule(b, k);
       last.name =
@@ -552,7 +623,15 @@ class Lowerer {
   }
 
   std::vector<core::Rule> translate(Build& b, size_t k, size_t table, const Chain& c, Hook hook, bool base) {
+    std::vector<core::Rule> out = translate_rules(b, k, table, c, hook, base);
+    translated(table, c);
+    return out;
+  }
+
+  std::vector<core::Rule> translate_rules(Build& b, size_t k, size_t table, const Chain& c, Hook hook,
+                                          bool base) {
     std::vector<core::Rule> out;
+    out.reserve(c.rules.size());
     const Hook stage_hook = rs_.tables[b.stages[k].table].chains[b.stages[k].chain].hook;
     (void)hook;
     int stage_priority = rs_.tables[b.stages[k].table].chains[b.stages[k].chain].priority;
@@ -875,6 +954,7 @@ class Lowerer {
   InterfaceRegions regions_;
   ConjContext cx_;
   bool warned_notrack_ = false;
+  std::vector<std::vector<size_t>> translations_left_;  // per table, per chain
 };
 
 }  // namespace

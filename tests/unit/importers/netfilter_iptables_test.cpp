@@ -199,6 +199,48 @@ COMMIT
   EXPECT_EQ(h.in(udp("8.8.8.8", kHost, 54)), "deny");
 }
 
+// Lowering frees a chain's parsed rules after its last translation: a chain
+// that several paths and tables jump to must still be whole on every path
+// (here `common` on input and output, `screen` from raw PREROUTING and raw
+// OUTPUT).
+TEST(NetfilterIptables, ChainsSharedByPathsAndTables) {
+  Harness h = host(v4(R"(*raw
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:screen - [0:0]
+-A PREROUTING -j screen
+-A OUTPUT -j screen
+-A screen -s 198.51.100.0/24 -j DROP
+-A screen -d 198.51.100.0/24 -j DROP
+COMMIT
+*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT DROP [0:0]
+:common - [0:0]
+:ssh - [0:0]
+-A INPUT -j common
+-A FORWARD -j common
+-A OUTPUT -j common
+-A common -m conntrack --ctstate ESTABLISHED -j ACCEPT
+-A common -p tcp -m tcp --dport 22 -j ssh
+-A ssh -s 192.0.2.0/24 -j ACCEPT
+-A ssh -d 192.0.2.0/24 -j ACCEPT
+-A ssh -s 198.51.100.0/24 -j ACCEPT
+-A ssh -d 198.51.100.0/24 -j ACCEPT
+COMMIT
+)"));
+  // In through INPUT's `common` and `ssh`, the reply out through OUTPUT's `common`.
+  EXPECT_EQ(h.in(tcp("192.0.2.7", kHost, 22)), "allow");
+  EXPECT_EQ(h.in(tcp("203.0.113.7", kHost, 22)), "deny");
+  // Out through OUTPUT's `common` and `ssh`, the reply in through INPUT's `common`.
+  EXPECT_EQ(h.out(tcp(kHost, "192.0.2.9", 22)), "allow");
+  EXPECT_EQ(h.out(tcp(kHost, "203.0.113.9", 22)), "deny");
+  // `screen` on both raw chains.
+  EXPECT_EQ(h.in(tcp("198.51.100.7", kHost, 22)), "deny");
+  EXPECT_EQ(h.out(tcp(kHost, "198.51.100.7", 22)), "deny");
+}
+
 TEST(NetfilterIptables, Interfaces) {
   const char* text = R"(*filter
 :INPUT DROP [0:0]

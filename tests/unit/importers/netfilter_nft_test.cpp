@@ -97,6 +97,44 @@ Harness host(core::ImportResult r, const std::string& object = "filter") {
   return Harness(std::move(r), object, {{"eth0", kHost}, {"eth0", kHost6}, {"lo", ""}});
 }
 
+// An ip table adds a stage that IPv6 does not have, so each family is
+// lowered on its own: the inet chain `common` is translated once per family
+// and path, and must be whole every time (lowering frees parsed rules after
+// their last translation).
+TEST(NetfilterNft, ChainSharedByFamiliesAndPaths) {
+  Harness h = host(nft(R"(table inet f {
+	chain common {
+		ct state established accept
+		tcp dport 22 accept
+	}
+
+	chain input {
+		type filter hook input priority filter; policy drop;
+		jump common
+	}
+
+	chain output {
+		type filter hook output priority filter; policy drop;
+		jump common
+	}
+}
+table ip g {
+	chain input {
+		type filter hook input priority 10; policy accept;
+		ip saddr 203.0.113.0/24 drop
+	}
+}
+)"));
+  EXPECT_EQ(h.in(tcp("192.0.2.7", kHost, 22)), "allow");
+  EXPECT_EQ(h.in(tcp("203.0.113.7", kHost, 22)), "deny");
+  EXPECT_EQ(h.in(tcp("192.0.2.7", kHost, 23)), "deny");
+  EXPECT_EQ(h.in(tcp("2001:db8:5::7", kHost6, 22)), "allow");
+  EXPECT_EQ(h.in(tcp("2001:db8:5::7", kHost6, 23)), "deny");
+  EXPECT_EQ(h.out(tcp(kHost, "192.0.2.9", 22)), "allow");
+  EXPECT_EQ(h.out(tcp(kHost6, "2001:db8:5::9", 22)), "allow");
+  EXPECT_EQ(h.out(tcp(kHost6, "2001:db8:5::9", 80)), "deny");
+}
+
 TEST(NetfilterNft, ListRuleset) {
   auto r = nft(kRuleset);
   ASSERT_FALSE(r.diagnostics.has_errors()) << dump(r.diagnostics);
