@@ -59,9 +59,14 @@ HostId Policy::add(Host h) {
 
 ConditionId Policy::condition_named(const std::string& name, const std::string& description,
                                     const Origin& origin) {
-  for (size_t i = 0; i < conditions.size(); ++i) {
-    if (conditions[i].name == name) return ConditionId(uint32_t(i));
+  if (conditions_indexed_ > conditions.size()) {  // shrunk: index again
+    condition_index_.clear();
+    conditions_indexed_ = 0;
   }
+  for (; conditions_indexed_ < conditions.size(); ++conditions_indexed_)
+    condition_index_.emplace(conditions[conditions_indexed_].name, uint32_t(conditions_indexed_));
+  auto it = condition_index_.find(name);
+  if (it != condition_index_.end()) return ConditionId(it->second);
   return add(UnknownCondition{name, description, origin});
 }
 
@@ -78,6 +83,26 @@ namespace {
 template <typename IdT>
 void shift(IdT& id, uint32_t offset) {
   if (id.valid()) id.value += offset;
+}
+
+// Moves `from` onto the end of `into` after `fix` has renumbered each item:
+// the whole vector when `into` is empty, otherwise into room made first, so
+// a fragment of millions of rules or files is never carried through a
+// doubling growth with both copies alive.
+template <typename T, typename Fix>
+void append(std::vector<T>& into, std::vector<T>& from, Fix&& fix) {
+  for (auto& x : from) fix(x);
+  if (into.empty()) {
+    into = std::move(from);
+    return;
+  }
+  if (into.capacity() < into.size() + from.size())
+    into.reserve(std::max(into.size() + from.size(), 2 * into.capacity()));
+  for (auto& x : from) into.push_back(std::move(x));
+}
+template <typename T>
+void append(std::vector<T>& into, std::vector<T>& from) {
+  append(into, from, [](T&) {});
 }
 }  // namespace
 
@@ -103,18 +128,16 @@ MergeOffsets merge(Policy& into, Policy fragment) {
     for (auto& c : m.unknowns) c = condition_map.at(c.index());
   };
 
-  for (auto& rs : fragment.rule_sets) {
+  append(into.rule_sets, fragment.rule_sets, [&](RuleSet& rs) {
     for (auto& chain : rs.chains) {
       for (auto& r : chain.rules) remap_match(r.match);
     }
-    into.rule_sets.push_back(std::move(rs));
-  }
-  for (auto& f : fragment.filters) {
+  });
+  append(into.filters, fragment.filters, [&](PacketFilter& f) {
     shift(f.inbound, off.rule_sets);
     shift(f.outbound, off.rule_sets);
-    into.filters.push_back(std::move(f));
-  }
-  for (auto& h : fragment.hosts) {
+  });
+  append(into.hosts, fragment.hosts, [&](Host& h) {
     for (auto& layer : h.inbound) {
       for (auto& m : layer.members) shift(m, off.filters);
     }
@@ -122,35 +145,16 @@ MergeOffsets merge(Policy& into, Policy fragment) {
       for (auto& m : layer.members) shift(m, off.filters);
     }
     for (auto& l : h.listeners) shift(l.service, off.services);
-    into.hosts.push_back(std::move(h));
-  }
-  for (auto& z : fragment.zones) into.zones.push_back(std::move(z));
-  for (auto& p : fragment.ports) into.ports.push_back(std::move(p));
-  for (auto& u : fragment.users) {
-    shift(u.host, off.hosts);
-    into.users.push_back(std::move(u));
-  }
-  for (auto& g : fragment.groups) {
-    shift(g.host, off.hosts);
-    into.groups.push_back(std::move(g));
-  }
-  for (auto& f : fragment.files) {
-    shift(f.host, off.hosts);
-    into.files.push_back(std::move(f));
-  }
-  for (auto& m : fragment.mounts) {
-    shift(m.host, off.hosts);
-    into.mounts.push_back(std::move(m));
-  }
-  for (auto& s : fragment.services) {
-    shift(s.host, off.hosts);
-    into.services.push_back(std::move(s));
-  }
-  for (auto& f : fragment.selinux) {
-    shift(f.host, off.hosts);
-    into.selinux.push_back(std::move(f));
-  }
-  for (auto& f : fragment.source_files) into.source_files.push_back(std::move(f));
+  });
+  append(into.zones, fragment.zones);
+  append(into.ports, fragment.ports);
+  append(into.users, fragment.users, [&](auto& x) { shift(x.host, off.hosts); });
+  append(into.groups, fragment.groups, [&](auto& x) { shift(x.host, off.hosts); });
+  append(into.files, fragment.files, [&](auto& x) { shift(x.host, off.hosts); });
+  append(into.mounts, fragment.mounts, [&](auto& x) { shift(x.host, off.hosts); });
+  append(into.services, fragment.services, [&](auto& x) { shift(x.host, off.hosts); });
+  append(into.selinux, fragment.selinux, [&](auto& x) { shift(x.host, off.hosts); });
+  append(into.source_files, fragment.source_files);
   // Questions come from the language only; an importer producing one is a bug.
   if (!fragment.questions.empty()) internal_error("an import fragment carried questions");
   return off;

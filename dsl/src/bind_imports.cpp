@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "binder.h"
 #include "codes.h"
@@ -74,14 +76,16 @@ std::string service_text(const core::Policy& p, const core::Service& s) {
 // them: imported objects of that kind, and for services the listeners.
 template <typename T>
 std::vector<uint32_t> erase_marked(std::vector<T>& items, const std::vector<bool>& drop) {
+  // In place: a host's million file nodes are not copied to drop a few.
   std::vector<uint32_t> remap(items.size(), 0xffffffffu);
-  std::vector<T> kept;
+  size_t kept = 0;
   for (size_t i = 0; i < items.size(); ++i) {
     if (i < drop.size() && drop[i]) continue;
-    remap[i] = uint32_t(kept.size());
-    kept.push_back(std::move(items[i]));
+    remap[i] = uint32_t(kept);
+    if (kept != i) items[kept] = std::move(items[i]);
+    ++kept;
   }
-  items = std::move(kept);
+  items.erase(items.begin() + long(kept), items.end());
   return remap;
 }
 
@@ -243,11 +247,14 @@ void Binder::reconcile_imported_identities() {
 // named by every program file, is one service).
 void Binder::reconcile_imported_contents() {
   std::vector<bool> drop_files(policy_.files.size()), drop_services(policy_.services.size());
-  std::map<std::pair<uint32_t, std::string>, size_t> first_file;
+  // Keys view the nodes' paths, which stay put while this loop runs.
+  using HostPath = std::pair<uint32_t, std::string_view>;
+  auto hash = [](const HostPath& k) { return std::hash<std::string_view>()(k.second) * 31 + k.first; };
+  std::unordered_map<HostPath, size_t, decltype(hash)> first_file(policy_.files.size(), hash);
   for (size_t i = 0; i < policy_.files.size(); ++i) {
     core::FileNode& b = policy_.files[i];
     if (!b.host.valid() || !imported(b.origin)) continue;
-    auto [it, inserted] = first_file.emplace(std::make_pair(b.host.value, b.path), i);
+    auto [it, inserted] = first_file.emplace(HostPath{b.host.value, b.path}, i);
     if (inserted) continue;
     core::FileNode& a = policy_.files[it->second];
     drop_files[i] = true;

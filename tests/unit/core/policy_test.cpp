@@ -181,6 +181,27 @@ TEST(OriginTest, FileNamesAreInternedAndOrderedByName) {
   for (const auto* p : seen) EXPECT_EQ(p, seen[0]);
 }
 
+// Interning by name (indexed) sees conditions however they were added (add(), a
+// direct push_back, a merge) and keeps one atom per name.
+TEST(PolicyTest, ConditionsAddedAnyWayAreInterned) {
+  Policy p;
+  ConditionId a = p.condition_named("a", "first", Origin{});
+  EXPECT_EQ(p.condition_named("a", "again", Origin{}), a);
+  ConditionId b = p.add(UnknownCondition{"b", "added", Origin{}});
+  p.conditions.push_back(UnknownCondition{"c", "pushed", Origin{}});
+  EXPECT_EQ(p.condition_named("b", "", Origin{}), b);
+  EXPECT_EQ(p.condition_named("c", "", Origin{}).index(), 2u);
+  for (int i = 0; i < 1000; ++i) p.condition_named("n" + std::to_string(i % 100), "", Origin{});
+  EXPECT_EQ(p.conditions.size(), 103u);
+  Policy fragment;
+  fragment.condition_named("n5", "", Origin{});
+  fragment.condition_named("new", "", Origin{});
+  merge(p, fragment);
+  EXPECT_EQ(p.conditions.size(), 104u);
+  EXPECT_EQ(p.condition_named("new", "", Origin{}).index(), 103u);
+  EXPECT_EQ(p.conditions[a.index()].description, "first");
+}
+
 TEST(DiagnosticsTest, SortedWithoutDuplicates) {
   Diagnostics d;
   d.error("RP2", Origin::policy("b.rampart", 1, 1), "second file");

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "rampart/core/access.h"
@@ -90,6 +91,14 @@ struct Policy {
 
   // The layer as people wrote it: member filter names joined by " | ".
   std::string layer_text(const Layer& layer) const;
+
+ private:
+  // condition_named's index by name, caught up lazily with `conditions`, to
+  // which add() and callers append directly: interning stays O(1) in files
+  // with hundreds of thousands of unknown matches. A condition's name is
+  // never changed once it is in the policy.
+  std::unordered_map<std::string, uint32_t> condition_index_;
+  size_t conditions_indexed_ = 0;
 };
 
 // Where a fragment's elements landed after merge(): add the offsets to any
