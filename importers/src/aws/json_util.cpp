@@ -289,7 +289,7 @@ void locate_origins(TextSource& text, const std::string& file, core::ImportResul
   std::set<std::string> wanted;
   auto want = [&](core::Origin& o) {
     if (o.kind == core::Origin::Kind::NativeJson && o.file == file && o.line == 0)
-      wanted.insert(o.json_pointer);
+      wanted.insert(o.json_pointer.str());
   };
   for_each_origin(result.fragment, want);
   std::vector<core::Diagnostic> diags = result.diagnostics.items();
@@ -301,7 +301,7 @@ void locate_origins(TextSource& text, const std::string& file, core::ImportResul
   auto found = Locator(text, wanted).run();
   auto set = [&](core::Origin& o) {
     if (o.kind != core::Origin::Kind::NativeJson || o.file != file || o.line != 0) return;
-    auto it = found.find(o.json_pointer);
+    auto it = found.find(o.json_pointer.str());
     if (it == found.end()) return;
     o.line = it->second.first;
     o.column = it->second.second;

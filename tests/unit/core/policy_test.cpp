@@ -183,6 +183,30 @@ TEST(OriginTest, FileNamesAreInternedAndOrderedByName) {
 
 // Interning by name (indexed) sees conditions however they were added (add(), a
 // direct push_back, a merge) and keeps one atom per name.
+// An origin's pointer, id and name: owned copies, empty without storage.
+TEST(OriginTest, TextsCopyMoveAndCompare) {
+  OriginText empty, id = std::string("INPUT#3"), other = "INPUT#12";
+  EXPECT_TRUE(empty.empty());
+  EXPECT_EQ(empty.view(), "");
+  EXPECT_TRUE(OriginText("") == empty);
+  OriginText copy = id;
+  EXPECT_EQ(copy, "INPUT#3");
+  EXPECT_NE(copy.view().data(), id.view().data());  // its own bytes
+  OriginText moved = std::move(copy);
+  EXPECT_EQ(moved, id);
+  EXPECT_TRUE(copy.empty());  // NOLINT(bugprone-use-after-move): a moved-from text is empty
+  moved = other;
+  EXPECT_EQ(moved.str(), "INPUT#12");
+  const OriginText& alias = moved;
+  moved = alias;  // self-assignment
+  EXPECT_EQ(moved, "INPUT#12");
+  EXPECT_TRUE(other < id);  // by bytes, as strings compare
+  std::string with_nul("a\0b", 3);
+  EXPECT_EQ(OriginText(with_nul).view().size(), 3u);
+  EXPECT_EQ(fmt::format("[{}]", id), "[INPUT#3]");
+  EXPECT_EQ(Origin::native_rule("fw.rules", id).to_string(), "fw.rules[INPUT#3]");
+}
+
 TEST(PolicyTest, ConditionsAddedAnyWayAreInterned) {
   Policy p;
   ConditionId a = p.condition_named("a", "first", Origin{});

@@ -35,14 +35,14 @@ TEST(WindowsPowerShell, JsonWithProfiles) {
   EXPECT_EQ(domain.default_origin.to_string(), "rules.json#/Profiles/0/DefaultInboundAction");
   // Private: every enabled local and GP rule of it; WINRM is disabled (2).
   std::vector<std::string> ids;
-  for (const auto& rule : rules_of(r, "private", true).rules()) ids.push_back(rule.origin.native_id);
+  for (const auto& rule : rules_of(r, "private", true).rules()) ids.push_back(rule.origin.native_id.str());
   EXPECT_EQ(ids, (std::vector<std::string>{"IIS-WebServerRole-HTTP-In-TCP", "RemoteDesktop-UserMode-In-TCP",
                                            "{0d5e7b62-1c4f-4a8e-9d53-33a1d5c10f66}", "SMB-Admins-Bypass"}));
   EXPECT_EQ(rules_of(r, "private", true).default_action, Action::Deny);  // NotConfigured: Windows default
   ASSERT_EQ(rules_of(r, "private", false).rules().size(), 1u);
   // Public: AllowInboundRules=0 (False) is "block all": only the block rule.
   ids.clear();
-  for (const auto& rule : rules_of(r, "public", true).rules()) ids.push_back(rule.origin.native_id);
+  for (const auto& rule : rules_of(r, "public", true).rules()) ids.push_back(rule.origin.native_id.str());
   EXPECT_EQ(ids, (std::vector<std::string>{"{0d5e7b62-1c4f-4a8e-9d53-33a1d5c10f66}"}));
   EXPECT_EQ(rules_of(r, "public", true).default_origin.to_string(),
             "rules.json#/Profiles/2/AllowInboundRules");

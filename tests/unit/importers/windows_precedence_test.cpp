@@ -174,7 +174,7 @@ TEST(WindowsPrecedence, LocalAndGroupPolicyStoresMerge) {
   auto r = import(text);
   auto ids = [&](const char* p) {
     std::vector<std::string> out;
-    for (const auto& rule : rules_of(r, p, true).rules()) out.push_back(rule.origin.native_id);
+    for (const auto& rule : rules_of(r, p, true).rules()) out.push_back(rule.origin.native_id.str());
     std::sort(out.begin(), out.end());
     return out;
   };

@@ -65,7 +65,7 @@ TEST(WindowsReg, PrivateProfileHoldsEveryActiveRuleOfIt) {
   // rule; T05 (Active=FALSE) and T06 (no Active: FALSE) are left out. T12
   // has two port keywords: two core rules.
   std::map<std::string, int> per_id;
-  for (const auto& rule : in.rules()) ++per_id[rule.origin.native_id];
+  for (const auto& rule : in.rules()) ++per_id[rule.origin.native_id.str()];
   EXPECT_EQ(per_id, (std::map<std::string, int>{{"T01-SinglePort", 1},
                                                 {"T02-PortListAndRange", 1},
                                                 {"T03-RemoteAddrMixed", 1},

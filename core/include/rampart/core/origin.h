@@ -6,6 +6,7 @@
 
 #include <compare>
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,49 @@ class SourceFile {
   const std::string* name_ = nullptr;  // the empty name
 };
 
+// A short text an origin may carry (a JSON pointer, a native rule's id or
+// name): 8 bytes, and no allocation while empty, as it is in most origins;
+// an origin is in every rule and file node of a model.
+class OriginText {
+ public:
+  OriginText() = default;
+  OriginText(std::string_view text);  // NOLINT(google-explicit-constructor): text converts freely
+  OriginText(const std::string& text) : OriginText(std::string_view(text)) {}  // NOLINT
+  OriginText(const char* text) : OriginText(std::string_view(text)) {}         // NOLINT
+  OriginText(const OriginText& o) : OriginText(o.view()) {}
+  OriginText(OriginText&& o) noexcept : data_(o.data_) { o.data_ = nullptr; }
+  OriginText& operator=(const OriginText& o) {
+    if (this != &o) *this = OriginText(o);
+    return *this;
+  }
+  OriginText& operator=(OriginText&& o) noexcept {
+    if (this != &o) {
+      delete[] data_;
+      data_ = o.data_;
+      o.data_ = nullptr;
+    }
+    return *this;
+  }
+  ~OriginText() { delete[] data_; }
+
+  std::string_view view() const;
+  std::string str() const { return std::string(view()); }
+  operator std::string_view() const { return view(); }  // NOLINT: reads as the text it is
+  bool empty() const { return data_ == nullptr; }
+
+  friend bool operator==(const OriginText& a, const OriginText& b) { return a.view() == b.view(); }
+  friend bool operator==(const OriginText& a, std::string_view b) { return a.view() == b; }
+  friend bool operator==(const OriginText& a, const std::string& b) { return a.view() == b; }
+  friend bool operator==(const OriginText& a, const char* b) { return a.view() == b; }
+  friend std::strong_ordering operator<=>(const OriginText& a, const OriginText& b) {
+    return a.view().compare(b.view()) <=> 0;
+  }
+  friend std::ostream& operator<<(std::ostream& out, const OriginText& t);  // for test messages
+
+ private:
+  char* data_ = nullptr;  // a uint32_t length, then the bytes; null when empty
+};
+
 struct Origin {
   enum class Kind : uint8_t {
     None,        // synthesised (e.g. an implicit default)
@@ -60,9 +104,9 @@ struct Origin {
   uint32_t column = 0;  // 1-based; 0 = unknown
   uint32_t end_line = 0;
   uint32_t end_column = 0;
-  std::string json_pointer;
-  std::string native_id;
-  std::string native_name;
+  OriginText json_pointer;
+  OriginText native_id;
+  OriginText native_name;
 
   static Origin policy(SourceFile file, uint32_t line, uint32_t column) {
     Origin o;
@@ -80,14 +124,14 @@ struct Origin {
     o.column = column;
     return o;
   }
-  static Origin native_json(SourceFile file, std::string pointer) {
+  static Origin native_json(SourceFile file, OriginText pointer) {
     Origin o;
     o.kind = Kind::NativeJson;
     o.file = std::move(file);
     o.json_pointer = std::move(pointer);
     return o;
   }
-  static Origin native_rule(SourceFile file, std::string id, std::string name = {}) {
+  static Origin native_rule(SourceFile file, OriginText id, OriginText name = {}) {
     Origin o;
     o.kind = Kind::NativeRule;
     o.file = std::move(file);
@@ -106,6 +150,14 @@ struct Origin {
 };
 
 }  // namespace rampart::core
+
+template <>
+struct fmt::formatter<rampart::core::OriginText> : fmt::formatter<std::string_view> {
+  template <typename Context>
+  auto format(const rampart::core::OriginText& t, Context& ctx) const {
+    return fmt::formatter<std::string_view>::format(t.view(), ctx);
+  }
+};
 
 template <>
 struct fmt::formatter<rampart::core::SourceFile> : fmt::formatter<std::string_view> {
