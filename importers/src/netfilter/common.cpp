@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstring>
 #include <tuple>
+#include <utility>
 
 #include "ir.h"
 
@@ -28,13 +29,18 @@ std::string hook_name(Hook h) {
 }
 
 Chain* Table::find(const std::string& chain) {
-  for (auto& c : chains) {
-    if (c.name == chain) return &c;
-  }
-  return nullptr;
+  return const_cast<Chain*>(std::as_const(*this).find(chain));
 }
 const Chain* Table::find(const std::string& chain) const {
-  for (const auto& c : chains) {
+  if (indexed_ > chains.size()) {  // shrunk: index again
+    index_.clear();
+    indexed_ = 0;
+  }
+  for (; indexed_ < chains.size(); ++indexed_) index_.emplace(chains[indexed_].name, indexed_);
+  auto it = index_.find(chain);
+  if (it == index_.end()) return nullptr;
+  if (chains[it->second].name == chain) return &chains[it->second];
+  for (const auto& c : chains) {  // a chain was renamed after it was indexed (no reader does)
     if (c.name == chain) return &c;
   }
   return nullptr;

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "rampart/core/diagnostic.h"
@@ -103,8 +104,15 @@ struct Table {
   std::vector<Chain> chains;
   core::Origin origin;
 
+  // By name, through an index caught up lazily with `chains` (which the
+  // readers only append to): every jump looks its target up, and dumps with
+  // tens of thousands of chains (kube-proxy) must not cost jumps x chains.
   Chain* find(const std::string& chain);
   const Chain* find(const std::string& chain) const;
+
+ private:
+  mutable std::unordered_map<std::string, size_t> index_;  // first chain of each name
+  mutable size_t indexed_ = 0;
 };
 
 // Address sets from `ipset save`, resolved at import.
