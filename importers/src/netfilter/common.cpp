@@ -38,12 +38,7 @@ const Chain* Table::find(const std::string& chain) const {
   }
   for (; indexed_ < chains.size(); ++indexed_) index_.emplace(chains[indexed_].name, indexed_);
   auto it = index_.find(chain);
-  if (it == index_.end()) return nullptr;
-  if (chains[it->second].name == chain) return &chains[it->second];
-  for (const auto& c : chains) {  // a chain was renamed after it was indexed (no reader does)
-    if (c.name == chain) return &c;
-  }
-  return nullptr;
+  return it == index_.end() ? nullptr : &chains[it->second];
 }
 
 core::ConditionId Ruleset::condition(const std::string& name, const std::string& description,

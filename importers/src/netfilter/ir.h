@@ -105,8 +105,9 @@ struct Table {
   core::Origin origin;
 
   // By name, through an index caught up lazily with `chains` (which the
-  // readers only append to): every jump looks its target up, and dumps with
-  // tens of thousands of chains (kube-proxy) must not cost jumps x chains.
+  // readers only append to, never renaming a chain): every jump looks its
+  // target up, and dumps with tens of thousands of chains (kube-proxy) must
+  // not cost jumps x chains.
   Chain* find(const std::string& chain);
   const Chain* find(const std::string& chain) const;
 

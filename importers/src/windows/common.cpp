@@ -6,6 +6,9 @@
 #include <array>
 #include <charconv>
 #include <map>
+#include <nlohmann/json.hpp>
+
+#include "json_nesting.h"
 
 namespace rampart::importers::windows {
 
@@ -434,6 +437,24 @@ Account Accounts::resolve(std::string_view start_name) {
   }
   named_.push_back(Account{name, uint32_t(100000 + named_.size())});
   return named_.back();
+}
+
+std::optional<nlohmann::json> parse_json(std::string_view body, const std::string& file,
+                                         core::Diagnostics& diags) {
+  if (auto deep = json_too_deep(body)) {
+    auto [line, column] = text_line_column(body, *deep);
+    diags.error(codes::kSyntax, core::Origin::native_line(file, line, column),
+                fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth));
+    return std::nullopt;
+  }
+  try {
+    return nlohmann::json::parse(body.begin(), body.end());
+  } catch (const nlohmann::json::parse_error& e) {
+    size_t offset = std::min<size_t>(e.byte > 0 ? e.byte - 1 : 0, body.size());
+    auto line = uint32_t(std::count(body.begin(), body.begin() + long(offset), '\n') + 1);
+    diags.error(codes::kSyntax, core::Origin::native_line(file, line), "malformed JSON");
+    return std::nullopt;
+  }
 }
 
 }  // namespace rampart::importers::windows

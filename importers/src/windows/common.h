@@ -3,6 +3,7 @@
 // diagnostic codes, text decoding (UTF-16 exports), Windows keywords and
 // the normalisation of program paths and service accounts.
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
@@ -41,6 +42,11 @@ std::optional<std::string> decode_text(std::string_view bytes, const std::string
 std::vector<std::string_view> split_lines(std::string_view text);
 
 std::string_view trim(std::string_view s);
+
+// A JSON document (the PowerShell, services and listeners exports): nesting
+// deeper than kMaxJsonDepth or malformed JSON is kSyntax at its line.
+std::optional<nlohmann::json> parse_json(std::string_view body, const std::string& file,
+                                         core::Diagnostics& diags);
 std::string lower(std::string_view s);
 bool iequals(std::string_view a, std::string_view b);
 bool istarts_with(std::string_view s, std::string_view prefix);

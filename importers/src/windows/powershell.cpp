@@ -9,7 +9,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "json_nesting.h"
 #include "rampart/importers/windows.h"
 #include "windows/common.h"
 #include "windows/firewall.h"
@@ -463,21 +462,9 @@ core::ImportResult parse_powershell(std::string_view bytes, const std::string& f
   Reader reader(file, out.diagnostics);
   std::string_view body = trim(*text);
   if (!body.empty() && (body.front() == '[' || body.front() == '{')) {
-    if (auto deep = json_too_deep(body)) {
-      auto [line, column] = text_line_column(body, *deep);
-      out.diagnostics.error(codes::kSyntax, core::Origin::native_line(file, line, column),
-                            fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth));
-      return out;
-    }
-    Json doc;
-    try {
-      doc = Json::parse(body.begin(), body.end());
-    } catch (const Json::parse_error& e) {
-      size_t offset = std::min<size_t>(e.byte > 0 ? e.byte - 1 : 0, body.size());
-      auto line = uint32_t(std::count(body.begin(), body.begin() + long(offset), '\n') + 1);
-      out.diagnostics.error(codes::kSyntax, core::Origin::native_line(file, line), "malformed JSON");
-      return out;
-    }
+    auto parsed = parse_json(body, file, out.diagnostics);
+    if (!parsed) return out;
+    Json doc = std::move(*parsed);
     const Json* rules = &doc;
     std::string base;
     if (doc.is_object()) {

@@ -8,7 +8,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "json_nesting.h"
 #include "rampart/importers/windows.h"
 #include "windows/common.h"
 
@@ -81,23 +80,6 @@ const Json* member(const Json& obj, std::string_view key) {
     if (iequals(it.key(), key)) return it.value().is_null() ? nullptr : &it.value();
   }
   return nullptr;
-}
-
-std::optional<Json> parse_json(std::string_view body, const std::string& file, core::Diagnostics& diags) {
-  if (auto deep = json_too_deep(body)) {
-    auto [line, column] = text_line_column(body, *deep);
-    diags.error(codes::kSyntax, core::Origin::native_line(file, line, column),
-                fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth));
-    return std::nullopt;
-  }
-  try {
-    return Json::parse(body.begin(), body.end());
-  } catch (const Json::parse_error& e) {
-    size_t offset = std::min<size_t>(e.byte > 0 ? e.byte - 1 : 0, body.size());
-    auto line = uint32_t(std::count(body.begin(), body.begin() + long(offset), '\n') + 1);
-    diags.error(codes::kSyntax, core::Origin::native_line(file, line), "malformed JSON");
-    return std::nullopt;
-  }
 }
 
 // Win32_Service objects (an array, or one object).
