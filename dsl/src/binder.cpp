@@ -1081,8 +1081,7 @@ void Binder::bind_host(const ast::Host& h) {
         policy_.hosts.at(id.index()).settings[item.setting_key] = item.setting_value;
         check_selinux_setting(id, item);
         break;
-      case K::Import:
-        break;  // run in the declaration pass
+      case K::Import: break;  // run in the declaration pass
       case K::Service:
       case K::User:
       case K::Group:

@@ -183,7 +183,10 @@ class IntervalSet {
       T lo = std::max(a.lo, b.lo);
       T hi = std::min(a.hi, b.hi);
       if (lo <= hi) out.ranges_.push_back({lo, hi});
-      if (a.hi < b.hi) ++i; else ++j;
+      if (a.hi < b.hi)
+        ++i;
+      else
+        ++j;
     }
     return out;
   }
@@ -194,7 +197,10 @@ class IntervalSet {
     bool open = true;  // whether [next, ...] is still to be emitted
     for (const auto& r : ranges_) {
       if (r.lo > next) out.ranges_.push_back({next, T(r.lo - 1)});
-      if (r.hi == kMax) { open = false; break; }
+      if (r.hi == kMax) {
+        open = false;
+        break;
+      }
       next = r.hi + 1;
     }
     if (open) out.ranges_.push_back({next, kMax});
@@ -209,8 +215,7 @@ class IntervalSet {
     u128 total = 0;
     for (const auto& r : ranges_) {
       u128 n = u128(r.hi) - u128(r.lo);
-      if (n == std::numeric_limits<u128>::max() ||
-          total > std::numeric_limits<u128>::max() - n - 1) {
+      if (n == std::numeric_limits<u128>::max() || total > std::numeric_limits<u128>::max() - n - 1) {
         return std::numeric_limits<u128>::max();
       }
       total += n + 1;

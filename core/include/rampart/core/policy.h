@@ -86,8 +86,7 @@ struct Policy {
   HostId add(Host h);
 
   // Interns an unknown condition by name: the same name is the same atom.
-  ConditionId condition_named(const std::string& name, const std::string& description,
-                              const Origin& origin);
+  ConditionId condition_named(const std::string& name, const std::string& description, const Origin& origin);
 
   // The layer as people wrote it: member filter names joined by " | ".
   std::string layer_text(const Layer& layer) const;
@@ -104,8 +103,8 @@ struct Policy {
 // Where a fragment's elements landed after merge(): add the offsets to any
 // id of the fragment to get the id in the merged policy.
 struct MergeOffsets {
-  uint32_t rule_sets = 0, filters = 0, conditions = 0, hosts = 0, zones = 0, users = 0,
-           groups = 0, files = 0, services = 0, selinux = 0;
+  uint32_t rule_sets = 0, filters = 0, conditions = 0, hosts = 0, zones = 0, users = 0, groups = 0, files = 0,
+           services = 0, selinux = 0;
 };
 
 // Appends `fragment` (e.g. an importer's result) to `into`, shifting every
