@@ -13,7 +13,7 @@ packages=(
   iptables nftables iproute2
   acl findutils passwd
   libsepol-dev libbdd-dev selinux-policy-default setools selinux-utils
-  libhivex-dev libyaml-cpp-dev
+  libhivex-dev libyaml-cpp-dev libpcre2-dev
   graphviz strace
 )
 # Chromium (~300 MB installed) only opens the HTML report in one system test,

@@ -9,7 +9,10 @@
 
 #include <algorithm>
 #include <map>
-#include <regex>
+#include <memory>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "rampart/core/diagnostic.h"
 
@@ -70,54 +73,42 @@ bool has_meta(const std::string& re) {
   return false;
 }
 
-// PCRE2 (as libselinux compiles it: PCRE2_DOTALL) to ECMAScript: `.` also
-// matches a newline; a `]` first in a bracket is a literal.
-std::string to_ecmascript(const std::string& re) {
-  std::string out;
-  bool in_bracket = false;
-  size_t bracket_start = 0;
-  for (size_t i = 0; i < re.size(); ++i) {
-    char c = re[i];
-    if (c == '\\' && i + 1 < re.size()) {
-      out += c;
-      out += re[++i];
-      continue;
-    }
-    if (in_bracket) {
-      if (c == '[' && i + 1 < re.size() && re[i + 1] == ':') {
-        size_t end = re.find(":]", i + 2);
-        if (end != std::string::npos) {
-          out += re.substr(i, end + 2 - i);
-          i = end + 1;
-          continue;
-        }
-      }
-      if (c == ']' && i == bracket_start) {
-        out += "\\]";
-        continue;
-      }
-      if (c == ']') in_bracket = false;
-      out += c;
-      continue;
-    }
-    if (c == '[') {
-      in_bracket = true;
-      out += c;
-      if (i + 1 < re.size() && re[i + 1] == '^') {
-        out += '^';
-        ++i;
-      }
-      bracket_start = i + 1;
-      continue;
-    }
-    if (c == '.') {
-      out += "[\\s\\S]";
-      continue;
-    }
-    out += c;
-  }
-  return out;
+// Limits on one file_contexts match. libselinux matches with PCRE2's
+// defaults (ten million steps); a line of a file an attacker wrote could
+// backtrack for hours within them, so rampart stops earlier and calls the
+// label unknown. Debian's reference policy needs fewer than 300 per path.
+constexpr uint32_t kRegexMatchLimit = 1'000'000;
+constexpr uint32_t kRegexDepthLimit = 100'000;
+constexpr size_t kRegexHeapLimitKiB = 64 * 1024;
+
+std::string pcre2_message(int code) {
+  PCRE2_UCHAR buffer[256];
+  int n = pcre2_get_error_message(code, buffer, sizeof buffer);
+  return n < 0 ? fmt::format("PCRE2 error {}", code)
+               : std::string(reinterpret_cast<const char*>(buffer), size_t(n));
 }
+
+struct Pcre2CodeFree {
+  void operator()(pcre2_code* c) const { pcre2_code_free(c); }
+};
+struct Pcre2MatchDataFree {
+  void operator()(pcre2_match_data* d) const { pcre2_match_data_free(d); }
+};
+struct Pcre2MatchContextFree {
+  void operator()(pcre2_match_context* c) const { pcre2_match_context_free(c); }
+};
+
+// What one lookup needs from PCRE2: the limits and a match block.
+struct RegexMatcher {
+  std::unique_ptr<pcre2_match_context, Pcre2MatchContextFree> context{pcre2_match_context_create(nullptr)};
+  std::unique_ptr<pcre2_match_data, Pcre2MatchDataFree> data{pcre2_match_data_create(1, nullptr)};
+  RegexMatcher() {
+    if (!context || !data) throw std::bad_alloc();
+    pcre2_set_match_limit(context.get(), kRegexMatchLimit);
+    pcre2_set_depth_limit(context.get(), kRegexDepthLimit);
+    pcre2_set_heap_limit(context.get(), kRegexHeapLimitKiB);
+  }
+};
 
 char type_letter(FileType t) {
   switch (t) {
@@ -167,12 +158,15 @@ std::string label_source_name(Label::Source s) {
   return "unknown";
 }
 
+// A file_contexts line's regex, compiled by PCRE2 as libselinux compiles it
+// (regex_prepare_data: `^REST$`, PCRE2_DOTALL) the first time a lookup
+// reaches it.
 struct HostView::SpecData {
   int stem = -1;     // index into stems, -1: none
   std::string rest;  // the regex after the stem
   bool compiled = false;
-  bool broken = false;  // the regex does not compile
-  std::regex re;
+  std::string error;  // why the regex does not compile; empty when it does
+  std::unique_ptr<pcre2_code, Pcre2CodeFree> code;
 };
 
 HostView::HostView(std::shared_ptr<const CompiledPolicy> policy) : policy_(std::move(policy)) {
@@ -506,6 +500,7 @@ FileContextMatch HostView::match(const std::string& path, char file_type) const 
     }
   }
   auto& data = *spec_data_;
+  RegexMatcher matcher;
   for (size_t i = specs_.size(); i-- > 0;) {
     const FileContextSpec& s = *specs_[i];
     SpecData& d = data[i];
@@ -513,20 +508,34 @@ FileContextMatch HostView::match(const std::string& path, char file_type) const 
     if (file_type && s.file_type && s.file_type != file_type) continue;
     if (!d.compiled) {
       d.compiled = true;
-      try {
-        d.re = std::regex("^" + to_ecmascript(d.rest) + "$", std::regex::ECMAScript);
-      } catch (const std::regex_error&) {
-        d.broken = true;
+      std::string anchored = "^" + d.rest + "$";
+      int code = 0;
+      PCRE2_SIZE offset = 0;
+      d.code.reset(pcre2_compile(reinterpret_cast<PCRE2_SPTR>(anchored.data()), anchored.size(), PCRE2_DOTALL,
+                                 &code, &offset, nullptr));
+      if (!d.code) {
+        // The offset is into `^REST$`; report it in the line's own regex.
+        size_t in_line = s.regex.size() - d.rest.size() + (offset > 0 ? size_t(offset) - 1 : 0);
+        d.error = fmt::format("PCRE2 cannot compile it: {} (at character {})", pcre2_message(code),
+                              std::min(in_line, s.regex.size()) + 1);
       }
     }
-    if (d.broken) {
+    if (!d.code) {
       out.spec = &s;
-      out.error = true;
+      out.error = d.error;
       return out;
     }
     std::string_view subject = d.stem == -1 ? std::string_view(key) : std::string_view(key).substr(stem_len);
-    if (std::regex_search(subject.begin(), subject.end(), d.re)) {
+    int rc = pcre2_match(d.code.get(), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0,
+                         matcher.data.get(), matcher.context.get());
+    if (rc >= 0) {
       out.spec = &s;
+      return out;
+    }
+    if (rc != PCRE2_ERROR_NOMATCH) {
+      // libselinux's lookup fails on a match error; so does this one.
+      out.spec = &s;
+      out.error = fmt::format("PCRE2 gave up matching {}: {}", key, pcre2_message(rc));
       return out;
     }
   }
@@ -572,11 +581,12 @@ Label HostView::label(const std::string& path, FileType type, const FileNode* no
                   "on disk (" + seen->origin.to_string() + ")");
   if (!specs_.empty()) {
     FileContextMatch m = match(path, type_letter(type));
-    if (m.error) {
+    if (!m.error.empty()) {
       l.note = fmt::format(
-          "file_contexts line `{}` ({}) is not a regular expression rampart can compile: the "
-          "label of {} is unknown",
-          m.spec->regex, m.spec->origin.to_string(), path);
+          "file_contexts line `{}` ({}): {}; libselinux's lookup fails, so the label of {} "
+          "is unknown",
+          m.spec->regex, m.spec->origin.to_string(), m.error, path);
+      l.origin = m.spec->origin;
       return l;
     }
     if (m.spec && m.spec->context != "<<none>>") {

@@ -46,7 +46,9 @@ struct AvDecision {
 struct FileContextMatch {
   const FileContextSpec* spec = nullptr;  // null: no line matched
   std::string key;                        // the path after .subs / .subs_dist aliasing
-  bool error = false;                     // a line's regex does not compile: libselinux's lookup fails
+  // Why libselinux's lookup fails (a line's regex does not compile, or
+  // matching it exceeded a limit); empty when it does not.
+  std::string error;
 };
 
 // A label and where it comes from.
