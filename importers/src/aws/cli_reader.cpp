@@ -6,9 +6,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 
 #include "json_util.h"
 #include "known_keys.h"
@@ -24,6 +24,16 @@ std::string tag_name(const Json& obj, const char* key = "Tags") {
   for (const auto& t : *tags) {
     if (text_or(t, "Key") == "Name" && t.contains("Value") && t["Value"].is_string())
       return t["Value"].get<std::string>();
+  }
+  return {};
+}
+
+// The first `pl-HEX...` in a file name (a prefix list's id), or "".
+std::string prefix_list_id_in(const std::string& name) {
+  for (size_t i = name.find("pl-"); i != std::string::npos; i = name.find("pl-", i + 1)) {
+    size_t end = i + 3;
+    while (end < name.size() && std::isxdigit(static_cast<unsigned char>(name[end]))) ++end;
+    if (end > i + 3) return name.substr(i, end - i);
   }
   return {};
 }
@@ -816,16 +826,15 @@ class CliReader {
   // `get-managed-prefix-list-entries` does not repeat the list's id: it
   // comes from the file name.
   void entries_done(const std::string& p) {
-    static const std::regex id_re("pl-[0-9a-fA-F]+");
-    std::smatch m;
-    if (!std::regex_search(file_name_, m, id_re)) {
+    std::string id = prefix_list_id_in(file_name_);
+    if (id.empty()) {
       r_.diags().error(codes::kNoInput, r_.at(p),
                        "prefix list entries without the list's id: name the file after the prefix list "
                        "(e.g. `pl-0123456789abcdef0.json`)");
       return;
     }
-    PrefixList& pl = inv_.prefix_lists[m.str()];
-    pl.id = m.str();
+    PrefixList& pl = inv_.prefix_lists[id];
+    pl.id = id;
     pl.entries = pl.entries ? pl.entries->unite(entries_) : entries_;
     pl.origin = r_.at(p);
     entries_ = {};

@@ -5,8 +5,6 @@
 
 #include <fmt/format.h>
 
-#include <regex>
-
 #include "json_util.h"
 
 namespace rampart::importers::aws {
@@ -116,9 +114,22 @@ void split_address(const std::string& address, std::string& module, std::string&
   index = bracket == std::string::npos ? "" : rest.substr(bracket);
 }
 
+// `module.a["x"].module.b[0]` -> `module.a.module.b`: every `[...]` goes
+// (a scan, not std::regex, whose matcher recurses once per character).
 std::string strip_indexes(const std::string& module) {
-  static const std::regex keys(R"(\[[^\]]*\])");
-  return std::regex_replace(module, keys, "");
+  std::string out;
+  out.reserve(module.size());
+  for (size_t i = 0; i < module.size();) {
+    if (module[i] == '[') {
+      size_t close = module.find(']', i + 1);
+      if (close != std::string::npos) {
+        i = close + 1;
+        continue;
+      }
+    }
+    out += module[i++];
+  }
+  return out;
 }
 
 class PlanReader {

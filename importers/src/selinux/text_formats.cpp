@@ -9,7 +9,6 @@
 #include <cctype>
 #include <charconv>
 #include <map>
-#include <regex>
 
 #include "rampart/core/dac.h"
 #include "rampart/importers/selinux.h"

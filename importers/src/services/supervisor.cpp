@@ -7,9 +7,11 @@
 // root, before the program starts: they are accesses of a separate service,
 // `supervisord`.
 
+#include <cctype>
 #include <map>
-#include <regex>
+#include <optional>
 #include <set>
+#include <string_view>
 
 #include "../linux/native.h"
 #include "ini.h"
@@ -21,6 +23,34 @@ namespace rampart::importers {
 using native::Sink;
 
 namespace {
+
+// One `%(NAME)FLAGSWIDTHs|d` expansion starting at v[at] == '%': NAME of
+// [A-Za-z0-9_]+, flags of `-#0 +`, digits, then s or d. A scan, not
+// std::regex, whose matcher recurses once per character of a long value.
+struct Expansion {
+  std::string name;
+  std::string spec;  // flags and width, e.g. "02"
+  char conversion = 's';
+  size_t end = 0;  // one past the conversion letter
+};
+
+std::optional<Expansion> expansion_at(const std::string& v, size_t at) {
+  size_t i = at + 1;
+  if (i >= v.size() || v[i] != '(') return std::nullopt;
+  size_t name_begin = ++i;
+  while (i < v.size() && (std::isalnum(static_cast<unsigned char>(v[i])) || v[i] == '_')) ++i;
+  if (i == name_begin || i >= v.size() || v[i] != ')') return std::nullopt;
+  Expansion ex;
+  ex.name = v.substr(name_begin, i - name_begin);
+  size_t spec_begin = ++i;
+  while (i < v.size() && std::string_view("-#0 +").find(v[i]) != std::string_view::npos) ++i;
+  while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
+  if (i >= v.size() || (v[i] != 's' && v[i] != 'd')) return std::nullopt;
+  ex.spec = v.substr(spec_begin, i - spec_begin);
+  ex.conversion = v[i];
+  ex.end = i + 1;
+  return ex;
+}
 
 const std::set<std::string> kProgramKeys{
     "command", "process_name", "numprocs", "numprocs_start", "priority", "autostart", "startsecs",
@@ -92,31 +122,31 @@ class Reader {
   // %(name)s expansions (supervisord's "Python string expressions").
   std::string expand(const std::string& v, const std::map<std::string, std::string>& vars,
                      const ini::Entry& e) {
-    static const std::regex re(R"(%\(([A-Za-z0-9_]+)\)([-#0 +]*[0-9]*)([sd]))");
     std::string out;
-    auto begin = std::sregex_iterator(v.begin(), v.end(), re);
     size_t last = 0;
-    for (auto it = begin; it != std::sregex_iterator(); ++it) {
-      out += v.substr(last, size_t(it->position()) - last);
-      std::string name = (*it)[1];
-      auto found = vars.find(name);
+    for (size_t i = v.find('%'); i != std::string::npos; i = v.find('%', i + 1)) {
+      auto ex = expansion_at(v, i);
+      if (!ex) continue;
+      out += v.substr(last, i - last);
+      auto found = vars.find(ex->name);
       if (found == vars.end()) {
-        sink_.warning(e.line, e.value_column,
-                      fmt::format("`%({})` is not known to rampart; the value keeps it as written", name));
-        out += it->str();
+        sink_.warning(
+            e.line, e.value_column,
+            fmt::format("`%({})` is not known to rampart; the value keeps it as written", ex->name));
+        out += v.substr(i, ex->end - i);
       } else {
         std::string val = found->second;
-        std::string fmtspec = (*it)[2];
-        if ((*it)[3] == "d" && !fmtspec.empty() && fmtspec[0] == '0') {
+        if (ex->conversion == 'd' && !ex->spec.empty() && ex->spec[0] == '0') {
           size_t width = 0;  // Python's `%(process_num)02d`; wider than 64 is left as it is
-          for (char c : fmtspec) {
+          for (char c : ex->spec) {
             if (c >= '0' && c <= '9') width = std::min<size_t>(width * 10 + size_t(c - '0'), 65);
           }
           if (width <= 64 && val.size() < width) val.insert(0, width - val.size(), '0');
         }
         out += val;
       }
-      last = size_t(it->position() + it->length());
+      last = ex->end;
+      i = ex->end - 1;
     }
     out += v.substr(last);
     std::string unescaped;

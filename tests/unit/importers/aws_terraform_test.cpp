@@ -170,6 +170,25 @@ TEST(Terraform, ValuesUnknownAtPlanTime) {
             "unknown:fwd/cond:terraform:aws_security_group.a:cidr_blocks[0]");
 }
 
+TEST(Terraform, LongModuleKeysAreStrippedWithoutRecursion) {
+  // A module instance key of 200,000 characters: std::regex's matcher,
+  // which removed the `[...]` keys, recursed once per character.
+  std::string key(200000, 'k');
+  std::string address = "module.m[\"" + key + "\"].aws_security_group.a";
+  auto r =
+      import_plan_text(R"({"format_version": "1.2", "resource_changes": [
+    {"address": ")" + fmt::format("module.m[\\\"{}\\\"].aws_security_group.a", key) +
+                       R"(", "module_address": "module.m", "type": "aws_security_group", "mode": "managed",
+     "name": "a", "change": {"actions": ["create"], "before": null,
+       "after": {"name": "a", "ingress": [{"from_port": 22, "to_port": 22, "protocol": "tcp",
+                 "cidr_blocks": ["10.0.0.0/8"], "ipv6_cidr_blocks": [], "prefix_list_ids": [],
+                 "security_groups": [], "self": false, "description": ""}], "egress": []},
+       "after_unknown": {"id": true}}}]})");
+  ASSERT_FALSE(r.diagnostics.has_errors()) << dump(r.diagnostics);
+  EXPECT_EQ(decide(r.fragment, filter(r, address).inbound, packet("tcp", "10.1.2.3", 4000, "10.0.0.1", 22)),
+            "allow");
+}
+
 TEST(Terraform, RuleForAGroupOutsideThePlan) {
   auto r = import_plan_text(R"({"format_version": "1.2", "resource_changes": [
     {"address": "aws_security_group_rule.r", "type": "aws_security_group_rule", "mode": "managed", "name": "r",

@@ -100,6 +100,23 @@ frobnicate=yes
   EXPECT_EQ(worker->uid, 0u);  // no user=: supervisord's own, root
 }
 
+TEST(Supervisor, LongValuesExpandWithoutRecursion) {
+  // std::regex's matcher recursed once per character: a 200,000-character
+  // value overflowed the stack. Expansions around it still apply.
+  std::string tail(200000, 'a');
+  auto r = parse_supervisor("[program:app]\ncommand=/bin/app --name=%(program_name)s --x=%(" + tail +
+                                ")s %(program_name)05d\nstdout_logfile=/var/log/%(program_name)s.log\n",
+                            "app.ini", nullptr, "/etc/supervisord.d");
+  EXPECT_TRUE(messages(r, core::Severity::Error).empty());
+  auto warnings = messages(r, core::Severity::Warning);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("`%(aaaa"), std::string::npos) << warnings[0].substr(0, 200);
+  const core::Service* app = service(r, "app");
+  ASSERT_TRUE(app);
+  EXPECT_EQ(app->program, "/bin/app");
+  EXPECT_TRUE(has(service(r, "supervisord"), Operation::Create, "/var/log/app.log"));
+}
+
 TEST(Supervisor, IncludesSocketsAndSupervisordSettings) {
   auto files = memory_source({{"/etc/supervisor/conf.d/a.conf", "[program:a]\ncommand=/bin/a\nuser=nobody\n"},
                               {"/etc/supervisor/conf.d/b.conf",
