@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # rampart never opens a network socket: every command, on every bundled
-# example, runs under strace and the trace must hold no socket(2) call for an
+# example, and `collect` on this machine, runs under strace and the trace must hold no socket(2) call for an
 # Internet family (AF_INET, AF_INET6) and no connect(2) or sendto(2) to one.
 # `dot` (pictures) runs as a child and is traced too. Exit 77 (skipped) when
 # strace is missing or ptrace is not permitted.
@@ -35,6 +35,10 @@ for policy in examples/*/policy.rampart; do
 done
 trace diff diff examples/ssh-sg/policy.rampart examples/premerge/policy.rampart
 trace explain explain examples/ssh-sg/policy.rampart 'tcp 203.0.113.7:40000 -> web1:22'
+# collect runs local commands (find, getfacl) through a shell: traced with
+# its children. The folder it writes must be there.
+trace collect collect --out "$work/collected" --root "$source_dir/examples/baota"
+[[ -f "$work/collected/manifest.json" ]] || { echo "collect wrote no manifest"; exit 1; }
 # The traces must exist (strace really ran) and hold no Internet socket.
 status=0
 for t in "$work"/*.trace; do
