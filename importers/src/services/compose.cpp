@@ -8,6 +8,7 @@
 // `ports:`; with `network_mode: host`, its `expose` and port targets).
 // yaml-cpp is used here only: no yaml-cpp type leaves this file.
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <map>
@@ -832,8 +833,12 @@ core::ImportResult parse_compose(std::string_view text, const std::string& file,
   } catch (const YAML::Exception& e) {
     uint32_t line = e.mark.line >= 0 ? uint32_t(e.mark.line) + 1 : 1;
     uint32_t col = e.mark.column >= 0 ? uint32_t(e.mark.column) + 1 : 1;
+    // yaml-cpp's depth guard says "bad file"; say what it means.
+    bool too_deep = dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr;
     r.diagnostics.error(kCode, core::Origin::native_line(file, line, col),
-                        fmt::format("YAML syntax error: {}", e.msg));
+                        too_deep ? std::string("YAML nested too deeply here (yaml-cpp's parser stops at "
+                                               "2,000 levels of its own recursion)")
+                                 : fmt::format("YAML syntax error: {}", e.msg));
     return r;
   }
   try {

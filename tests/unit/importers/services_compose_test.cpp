@@ -363,6 +363,16 @@ TEST(Compose, YamlSyntaxErrorsAreLocated) {
   EXPECT_NE(e[0].find("YAML syntax error: end of sequence flow not found"), std::string::npos) << e[0];
   EXPECT_TRUE(r.fragment.services.empty());
 
+  // 100,000 nested sequences: yaml-cpp's depth guard stops its parser, and
+  // the message says so (yaml-cpp's own text is "bad file").
+  auto deep = parse_compose(
+      "services:\n  a:\n    labels: " + std::string(100000, '[') + std::string(100000, ']') + "\n",
+      "deep.yaml");
+  auto d = messages(deep, core::Severity::Error);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].rfind("deep.yaml:3:", 0), 0u) << d[0];
+  EXPECT_NE(d[0].find("YAML nested too deeply"), std::string::npos) << d[0];
+
   auto dup = parse_compose("services:\n  a: {user: \"1:1\"}\n  a: {user: \"2:2\"}\n", "dup.yaml");
   EXPECT_EQ(messages(dup, core::Severity::Error),
             std::vector<std::string>{"dup.yaml:3:3: error: `a` is given twice in this mapping [RP3406]"});
