@@ -183,7 +183,7 @@ bool glob_match(const std::string& pattern, const std::string& path) { return gl
 
 // ---- the tree ---------------------------------------------------------------
 
-FileTree::FileTree(const Policy& policy, HostId host) : policy_(policy), host_(host) {
+FileTree::FileTree(const Policy& policy, HostId host) : host_(host) {
   for (const auto& f : policy.files) {
     if (f.host == host) nodes_.push_back(&f);
   }

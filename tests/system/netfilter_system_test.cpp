@@ -294,7 +294,9 @@ std::vector<uint8_t> frame(const Probe& p, const uint8_t* src_mac, const uint8_t
   l4[at] = uint8_t(c >> 8);
   l4[at + 1] = uint8_t(c);
 
-  std::vector<uint8_t> f(dst_mac, dst_mac + 6);
+  std::vector<uint8_t> f;
+  f.reserve(14 + 40 + l4.size());
+  f.insert(f.end(), dst_mac, dst_mac + 6);
   f.insert(f.end(), src_mac, src_mac + 6);
   if (!p.v6) {
     put16(f, 0x0800);

@@ -1239,7 +1239,6 @@ class Parser {
   bool abandoned_ = false;
   bool skipping_ = false;
   bool warned_family_ = false;
-  uint32_t ipset_lines_ = 0;
   ConjContext cx_;
 };
 

@@ -91,7 +91,6 @@ class FileTree {
   std::vector<std::string> expand(const std::string& pattern) const;
 
  private:
-  const Policy& policy_;
   HostId host_;
   std::vector<const FileNode*> nodes_;  // sorted by path
   std::vector<std::string> implied_;    // assumed directories, sorted
