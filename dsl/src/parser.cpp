@@ -951,7 +951,29 @@ auto parse_with(std::string_view text, const std::string& file, core::Diagnostic
   if (too_large(text, file, diags) || not_utf8(text, file, diags)) return std::nullopt;
   Pipeline p(text, file, diags);
   if (too_deep(p, file, diags)) return std::nullopt;
-  auto* tree = entry(p.parser);
+  // Two-stage parsing (ANTLR's SLL, then LL only when SLL fails): SLL
+  // prediction ignores the parser's call stack and is several times
+  // cheaper; when it parses a text, LL would have built the same tree. On
+  // any syntax error it bails out and the text is parsed again with full
+  // LL and the usual error listener, so the diagnostics are LL's.
+  auto* simulator = p.parser.getInterpreter<antlr4::atn::ParserATNSimulator>();
+  simulator->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+  p.parser.removeErrorListeners();
+  p.parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  decltype(entry(p.parser)) tree = nullptr;
+  try {
+    tree = entry(p.parser);
+  } catch (const antlr4::ParseCancellationException&) {
+    tree = nullptr;
+  }
+  if (!tree) {
+    p.tokens.seek(0);
+    p.parser.reset();
+    p.parser.addErrorListener(&p.errors);
+    p.parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+    simulator->setPredictionMode(antlr4::atn::PredictionMode::LL);
+    tree = entry(p.parser);
+  }
   if (p.errors.count() > 0) return std::nullopt;
   Builder b(file, p.input, diags);
   return build(b, tree);
