@@ -613,6 +613,28 @@ COMMIT
   EXPECT_TRUE(r.objects.empty());
 }
 
+TEST(NetfilterIptablesErrors, DeepJumpChainsAreRefusedBeforeLowering) {
+  // 100,000 chains, each jumping to the next: the walk that finds loops and
+  // depths is iterative, and lowering (which recurses once per level) never
+  // starts. A chain of 60 jumps is still lowered.
+  auto chained = [](int n) {
+    std::string text = "*filter\n:INPUT DROP [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n";
+    for (int i = 0; i < n; ++i) text += fmt::format(":c{} - [0:0]\n", i);
+    text += "-A INPUT -j c0\n";
+    for (int i = 0; i + 1 < n; ++i)
+      text += fmt::format("-A c{} -p tcp --dport {} -j c{}\n", i, i % 60000 + 1, i + 1);
+    text += fmt::format("-A c{} -j ACCEPT\nCOMMIT\n", n - 1);
+    return text;
+  };
+  auto deep = v4(chained(100000));
+  EXPECT_EQ(codes_of(deep, core::Severity::Error), std::vector<std::string>{"fw.rules:2:1 RP3303"})
+      << dump(deep.diagnostics);
+  EXPECT_TRUE(deep.objects.empty());
+  auto ok = v4(chained(60));
+  EXPECT_FALSE(ok.diagnostics.has_errors()) << dump(ok.diagnostics);
+  EXPECT_FALSE(ok.objects.empty());
+}
+
 TEST(NetfilterIptablesErrors, CompanionFiles) {
   NetfilterCompanions c;
   c.ipset_file = "x.ipset";
