@@ -96,19 +96,23 @@ struct Resource {
 void split_address(const std::string& address, std::string& module, std::string& resource,
                    std::string& index) {
   module.clear();
-  std::string rest = address;
-  while (rest.rfind("module.", 0) == 0) {
-    size_t dot = rest.find('.', 7);
-    size_t bracket = rest.find('[', 7);
+  // An index walks the address once: a copy per module, or a search for `[`
+  // to the end of the address per module, is quadratic in its length.
+  size_t at = 0;
+  while (address.compare(at, 7, "module.") == 0) {
+    size_t dot = address.find('.', at + 7);
     size_t end = dot;
-    if (bracket != std::string::npos && bracket < dot) {
-      size_t close = rest.find(']', bracket);
-      end = close == std::string::npos ? rest.size() : rest.find('.', close);
+    size_t name_end = std::min(dot, address.size());
+    size_t bracket = address.find_first_of("[.", at + 7);
+    if (bracket != std::string::npos && bracket < name_end && address[bracket] == '[') {
+      size_t close = address.find(']', bracket);
+      end = close == std::string::npos ? address.size() : address.find('.', close);
     }
     if (end == std::string::npos) break;
-    module += rest.substr(0, end + 1);
-    rest = rest.substr(end + 1);
+    at = std::min(end + 1, address.size());  // an unclosed `[` ends the address
   }
+  module = address.substr(0, at);
+  std::string rest = address.substr(at);
   size_t bracket = rest.find('[');
   resource = bracket == std::string::npos ? rest : rest.substr(0, bracket);
   index = bracket == std::string::npos ? "" : rest.substr(bracket);

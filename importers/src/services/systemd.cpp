@@ -472,8 +472,8 @@ class Unit {
     }
     auto paths = [&](const char* key, auto&& f) {
       for (const auto& e : lists_[key]) {
-        std::string p = e.value;
-        while (!p.empty() && (p[0] == '-' || p[0] == '+')) p = p.substr(1);
+        size_t first = e.value.find_first_not_of("-+");
+        std::string p = first == std::string::npos ? std::string() : e.value.substr(first);
         if (p.empty() || p[0] != '/') {
           r_.diagnostics.error("RP3402", e.origin, fmt::format("`{}` is not an absolute path", e.value));
           continue;

@@ -189,6 +189,31 @@ TEST(Terraform, LongModuleKeysAreStrippedWithoutRecursion) {
             "allow");
 }
 
+TEST(Terraform, LongAndUnclosedModuleAddresses) {
+  auto plan = [](const std::string& address) {
+    return import_plan_text(R"({"format_version": "1.2", "resource_changes": [
+    {"address": ")" + address +
+                            R"(", "type": "aws_security_group", "mode": "managed",
+     "name": "a", "change": {"actions": ["create"], "before": null,
+       "after": {"name": "a", "ingress": [{"from_port": 22, "to_port": 22, "protocol": "tcp",
+                 "cidr_blocks": ["10.0.0.0/8"], "ipv6_cidr_blocks": [], "prefix_list_ids": [],
+                 "security_groups": [], "self": false, "description": ""}], "egress": []},
+       "after_unknown": {"id": true}}}]})");
+  };
+  // 100,000 nested modules (1.2 MB of address): split in one pass, not one
+  // copy of the rest per module.
+  std::string nested;
+  for (int i = 0; i < 100000; ++i) nested += "module.m.";
+  auto r = plan(nested + "aws_security_group.a");
+  ASSERT_FALSE(r.diagnostics.has_errors()) << dump(r.diagnostics);
+  EXPECT_EQ(decide(r.fragment, filter(r, nested + "aws_security_group.a").inbound,
+                   packet("tcp", "10.1.2.3", 4000, "10.0.0.1", 22)),
+            "allow");
+  // A `[` never closed: the address is all module; no exception.
+  auto unclosed = plan("module.m[0");
+  (void)unclosed;
+}
+
 TEST(Terraform, RuleForAGroupOutsideThePlan) {
   auto r = import_plan_text(R"({"format_version": "1.2", "resource_changes": [
     {"address": "aws_security_group_rule.r", "type": "aws_security_group_rule", "mode": "managed", "name": "r",
