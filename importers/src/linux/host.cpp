@@ -91,7 +91,7 @@ core::ImportResult import_host_folder(const std::string& dir, const std::string&
   core::ImportResult out;
   std::string manifest_display = display_dir + "/manifest.json";
   core::Origin at = core::Origin::native_json(manifest_display, "");
-  auto text = slurp(dir + "/manifest.json");
+  auto text = native::read_regular_file(dir + "/manifest.json", dir);
   if (!text) {
     out.diagnostics.error(
         "RP3609", where,
@@ -147,11 +147,12 @@ core::ImportResult import_host_folder(const std::string& dir, const std::string&
       out.diagnostics.error("RP3609", item_at, fmt::format("`{}` is not a file inside the folder", file));
       continue;
     }
-    auto body = slurp(dir + "/" + file);
+    std::string why;
+    auto body = native::read_regular_file(dir + "/" + file, dir, &why);
     std::string shown = display_dir + "/" + file;
     if (!body) {
       if (ok_of(item)) {
-        out.diagnostics.error("RP0001", item_at, fmt::format("cannot read `{}`", shown));
+        out.diagnostics.error("RP0001", item_at, fmt::format("cannot read `{}`: {}", shown, why));
       }
       continue;
     }
@@ -188,7 +189,8 @@ core::ImportResult import_host_folder(const std::string& dir, const std::string&
           if (!d.is_string()) continue;
           std::string f = d;
           if (f.find("..") != std::string::npos) continue;
-          if (auto t = slurp(dir + "/" + f)) dropins.emplace_back(display_dir + "/" + f, *t);
+          if (auto t = native::read_regular_file(dir + "/" + f, dir))
+            dropins.emplace_back(display_dir + "/" + f, *t);
         }
       }
       r = parse_systemd(*body, shown, dropins);

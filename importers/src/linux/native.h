@@ -15,6 +15,13 @@
 
 namespace rampart::importers::native {
 
+// The whole of a regular file, or nullopt with `why`. Anything else (a FIFO
+// that would block forever, /dev/zero that never ends, a directory) is
+// refused without reading, and with `confine_to` (a collected folder) so is
+// a path whose symlinks lead outside that folder.
+std::optional<std::string> read_regular_file(const std::string& path, const std::string& confine_to,
+                                             std::string* why = nullptr);
+
 struct Line {
   std::string_view text;  // without the end of line (\n, \r\n)
   uint32_t number = 0;

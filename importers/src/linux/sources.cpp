@@ -1,9 +1,16 @@
 // Where included files come from: the disk (possibly under a collected
 // folder's root) or memory.
 
+#include <fcntl.h>
 #include <glob.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -36,12 +43,7 @@ class Disk : public FileSource {
     return out;
   }
   std::optional<std::string> read(const std::string& path) const override {
-    std::ifstream in(root_ + path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) return std::nullopt;
-    return ss.str();
+    return native::read_regular_file(root_ + path, root_);
   }
 
  private:
@@ -72,7 +74,49 @@ class Memory : public FileSource {
   std::map<std::string, std::string> files_;
 };
 
+std::optional<std::string> real_path(const std::string& path) {
+  char buffer[PATH_MAX];
+  if (!::realpath(path.c_str(), buffer)) return std::nullopt;
+  return std::string(buffer);
+}
+
 }  // namespace
+
+std::optional<std::string> native::read_regular_file(const std::string& path, const std::string& confine_to,
+                                                     std::string* why) {
+  auto fail = [&](std::string reason) -> std::optional<std::string> {
+    if (why) *why = std::move(reason);
+    return std::nullopt;
+  };
+  if (!confine_to.empty()) {
+    auto root = real_path(confine_to);
+    auto target = real_path(path);
+    if (!root || !target) return fail(std::strerror(errno));
+    if (target->compare(0, root->size() + 1, *root + "/") != 0)
+      return fail(fmt::format("it leads outside the folder (to {})", *target));
+  }
+  // O_NONBLOCK: opening a FIFO without a writer would wait forever.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return fail(std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return fail(std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return fail("it is not a regular file");
+  std::string out;
+  out.reserve(size_t(st.st_size));
+  char buffer[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(std::strerror(errno));
+    if (n == 0) break;
+    out.append(buffer, size_t(n));
+  }
+  return out;
+}
 
 std::unique_ptr<FileSource> disk_source(std::string root) {
   return std::make_unique<Disk>(std::move(root));

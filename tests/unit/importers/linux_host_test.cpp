@@ -5,6 +5,7 @@
 // collector on the real machine is tests/system/linux_host_system_test.cpp.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -101,6 +102,45 @@ TEST(LinuxHostFolder, ManifestProblemsAreLocated) {
             std::string::npos);
   ASSERT_EQ(r.fragment.users.size(), 2u);
   EXPECT_EQ(r.fragment.users[1].name, "www");
+}
+
+TEST(LinuxHostFolder, OnlyRegularFilesInsideTheFolderAreRead) {
+  // A folder someone else wrote: a FIFO would block a read forever,
+  // /dev/zero never ends, and a symlink out of the folder would read this
+  // machine's files. Each is refused without reading; a symlink that stays
+  // inside the folder is followed.
+  TempDir d, outside;
+  write(d.path / "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
+  write(outside.path / "secret", "s3cret:x:0:0::/:/bin/sh\n");
+  ASSERT_EQ(mkfifo((d.path / "fifo").c_str(), 0600), 0);
+  fs::create_symlink("/dev/zero", d.path / "zero");
+  fs::create_symlink(outside.path / "secret", d.path / "leak");
+  fs::create_symlink("etc/passwd", d.path / "inside");
+  fs::create_directories(d.path / "dir");
+  write(d.path / "manifest.json", R"({"rampart_collect": 1, "items": [
+    {"format": "linux.passwd", "file": "fifo", "ok": true},
+    {"format": "linux.passwd", "file": "zero", "ok": true},
+    {"format": "linux.passwd", "file": "leak", "ok": true},
+    {"format": "linux.passwd", "file": "dir", "ok": true},
+    {"format": "linux.passwd", "file": "inside", "ok": true}
+  ]})");
+  auto r = import_host_folder(d.path.string(), "web1", core::Origin::native_line("p.rampart", 1, 1));
+  auto errors = messages(r, core::Severity::Error);
+  ASSERT_EQ(errors.size(), 4u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("#/items/0: error: cannot read `web1/fifo`: it is not a regular file"),
+            std::string::npos)
+      << errors[0];
+  EXPECT_NE(errors[1].find("#/items/1: error: cannot read `web1/zero`: it leads outside the folder"),
+            std::string::npos)
+      << errors[1];
+  EXPECT_NE(errors[2].find("#/items/2: error: cannot read `web1/leak`: it leads outside the folder"),
+            std::string::npos)
+      << errors[2];
+  EXPECT_NE(errors[3].find("#/items/3: error: cannot read `web1/dir`: it is not a regular file"),
+            std::string::npos)
+      << errors[3];
+  ASSERT_EQ(r.fragment.users.size(), 1u);
+  EXPECT_EQ(r.fragment.users[0].name, "root");
 }
 
 TEST(LinuxHostCollect, ConfigurationsTravelWithTheirIncludes) {
