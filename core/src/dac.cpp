@@ -159,27 +159,52 @@ std::string parent_path(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
-namespace {
-bool glob_at(const std::string& p, size_t pi, const std::string& s, size_t si) {
-  while (pi < p.size()) {
-    if (p[pi] == '*') {
-      bool deep = pi + 1 < p.size() && p[pi + 1] == '*';
-      size_t next = pi + (deep ? 2 : 1);
-      for (size_t k = si; k <= s.size(); ++k) {
-        if (glob_at(p, next, s, k)) return true;
-        if (k < s.size() && s[k] == '/' && !deep) break;
-      }
-      return false;
+// `*` (within a component), `**` (across components) and `?` (one character
+// but `/`), matched by running the pattern as an automaton over the path:
+// O(pattern x path). Backtracking was exponential in the stars of a pattern
+// someone wrote (`/**a**a**a...b`).
+bool glob_match(const std::string& pattern, const std::string& path) {
+  enum class Token : uint8_t { Star, DeepStar, AnyChar, Literal };
+  std::vector<std::pair<Token, char>> tokens;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '*') {
+      bool deep = i + 1 < pattern.size() && pattern[i + 1] == '*';
+      tokens.emplace_back(deep ? Token::DeepStar : Token::Star, '\0');
+      i += deep ? 1 : 0;
+    } else {
+      tokens.emplace_back(pattern[i] == '?' ? Token::AnyChar : Token::Literal, pattern[i]);
     }
-    if (si >= s.size() || (p[pi] != '?' && p[pi] != s[si]) || (p[pi] == '?' && s[si] == '/')) return false;
-    ++pi;
-    ++si;
   }
-  return si == s.size();
+  const size_t n = tokens.size();
+  // live[i]: the path read so far can end where token i starts; a star may
+  // also match nothing, so it lets the next token start at once.
+  std::vector<char> live(n + 1, 0), next(n + 1, 0);
+  auto close = [&](std::vector<char>& set) {
+    for (size_t i = 0; i < n; ++i) {
+      if (set[i] && (tokens[i].first == Token::Star || tokens[i].first == Token::DeepStar)) set[i + 1] = 1;
+    }
+  };
+  live[0] = 1;
+  close(live);
+  for (char c : path) {
+    std::fill(next.begin(), next.end(), 0);
+    bool any = false;
+    for (size_t i = 0; i < n; ++i) {
+      if (!live[i]) continue;
+      auto [token, literal] = tokens[i];
+      bool stays = token == Token::Star || token == Token::DeepStar;  // a star goes on matching
+      bool step = token == Token::DeepStar || (token == Token::Literal ? c == literal : c != '/');
+      if (step) {
+        next[stays ? i : i + 1] = 1;
+        any = true;
+      }
+    }
+    if (!any) return false;
+    close(next);
+    live.swap(next);
+  }
+  return live[n] != 0;
 }
-}  // namespace
-
-bool glob_match(const std::string& pattern, const std::string& path) { return glob_at(pattern, 0, path, 0); }
 
 // ---- the tree ---------------------------------------------------------------
 

@@ -496,3 +496,76 @@ TEST(DacCreated, ADefaultAclReplacesTheUmask) {
 
 }  // namespace
 }  // namespace rampart::core
+
+namespace rampart::core {
+namespace {
+
+// The backtracking matcher glob_match replaced: the definition, slow on
+// purpose, as the oracle for small cases.
+bool glob_by_backtracking(const std::string& p, size_t pi, const std::string& s, size_t si) {
+  while (pi < p.size()) {
+    if (p[pi] == '*') {
+      bool deep = pi + 1 < p.size() && p[pi + 1] == '*';
+      size_t next = pi + (deep ? 2 : 1);
+      for (size_t k = si; k <= s.size(); ++k) {
+        if (glob_by_backtracking(p, next, s, k)) return true;
+        if (k < s.size() && s[k] == '/' && !deep) break;
+      }
+      return false;
+    }
+    if (si >= s.size() || (p[pi] != '?' && p[pi] != s[si]) || (p[pi] == '?' && s[si] == '/')) return false;
+    ++pi;
+    ++si;
+  }
+  return si == s.size();
+}
+
+TEST(Glob, StarsQuestionMarksAndSlashes) {
+  EXPECT_TRUE(glob_match("/var/log/*", "/var/log/a.log"));
+  EXPECT_FALSE(glob_match("/var/log/*", "/var/log/nginx/a.log"));
+  EXPECT_TRUE(glob_match("/var/log/**", "/var/log/nginx/a.log"));
+  EXPECT_TRUE(glob_match("/var/log/*", "/var/log/"));  // a star may match nothing
+  EXPECT_TRUE(glob_match("/a?c", "/abc"));
+  EXPECT_FALSE(glob_match("/a?c", "/a/c"));
+  EXPECT_TRUE(glob_match("/srv/**/x", "/srv/a/b/x"));
+  EXPECT_FALSE(glob_match("/srv/*/x", "/srv/a/b/x"));
+  EXPECT_TRUE(glob_match("", ""));
+  EXPECT_FALSE(glob_match("", "/"));
+}
+
+TEST(Glob, AgreesWithBacktrackingOnEveryShortCase) {
+  // Every pattern of up to 5 symbols over {a, /, *, ?} against every path
+  // of up to 5 characters over {a, b, /}.
+  const std::string pattern_symbols = "a/*?", path_symbols = "ab/";
+  auto all = [](const std::string& symbols, size_t max) {
+    std::vector<std::string> out{""};
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (out[i].size() == max) continue;
+      for (char c : symbols) out.push_back(out[i] + c);
+    }
+    return out;
+  };
+  size_t compared = 0, matched = 0;
+  for (const auto& p : all(pattern_symbols, 5)) {
+    for (const auto& s : all(path_symbols, 5)) {
+      bool want = glob_by_backtracking(p, 0, s, 0);
+      ASSERT_EQ(glob_match(p, s), want) << "pattern `" << p << "`, path `" << s << "`";
+      ++compared;
+      matched += want;
+    }
+  }
+  EXPECT_EQ(compared, size_t(1365 * 364));
+  EXPECT_GT(matched, size_t(10000));
+}
+
+TEST(Glob, ManyStarsDoNotBacktrack) {
+  // 40 `**a` then `b`, against 60 a's: exponential for the backtracking matcher.
+  std::string pattern = "/";
+  for (int i = 0; i < 40; ++i) pattern += "**a";
+  pattern += "b";
+  EXPECT_FALSE(glob_match(pattern, "/" + std::string(60, 'a')));
+  EXPECT_TRUE(glob_match(pattern, "/" + std::string(60, 'a') + "b"));
+}
+
+}  // namespace
+}  // namespace rampart::core
