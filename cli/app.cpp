@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <sstream>
 
@@ -39,7 +40,9 @@ struct Options {
   std::string color = "auto";
   std::string output;
   bool verbose = false;
-  double timeout_seconds = 0;
+  // Every solver call (and each exact set computation) is bounded by default,
+  // so no input runs forever: exhausted means unknown (exit 3).
+  double timeout_seconds = 120;
   uint64_t rlimit = 0;
   bool no_proof = false;  // lint: skip the solver's proof of the verdicts
 };
@@ -58,7 +61,7 @@ solver::FaultInjection faults_from_environment() {
 
 solver::Limits limits_of(const Options& o) {
   solver::Limits l;
-  l.timeout_ms = unsigned(o.timeout_seconds * 1000);
+  l.timeout_ms = unsigned(std::min(o.timeout_seconds * 1000, double(std::numeric_limits<unsigned>::max())));
   l.rlimit = o.rlimit;
   return l;
 }
@@ -582,8 +585,10 @@ void add_output_options(CLI::App* cmd, Options& o) {
 }
 
 void add_solver_options(CLI::App* cmd, Options& o) {
-  cmd->add_option("--timeout", o.timeout_seconds, "seconds per solver call; exhausted = unknown (exit 3)")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--timeout", o.timeout_seconds,
+                  "seconds per solver call (0: no limit); exhausted = unknown (exit 3)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd->add_option("--rlimit", o.rlimit,
                   "Z3 resource limit per solver call (deterministic); exhausted = unknown");
 }

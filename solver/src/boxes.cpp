@@ -1,5 +1,8 @@
 #include "boxes.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <map>
 
 namespace rampart::solver {
@@ -28,6 +31,34 @@ std::string Box::key_without(size_t skip, const std::vector<Dim>& universe) cons
     key.push_back('|');
   }
   return key;
+}
+
+namespace {
+thread_local const BoxBudget* current_budget = nullptr;
+thread_local unsigned checks_since_clock = 0;  // the clock is read every 1024th check
+}  // namespace
+
+BoxBudgetScope::BoxBudgetScope(BoxBudget budget) : budget_(budget), outer_(current_budget) {
+  current_budget = &budget_;
+}
+BoxBudgetScope::~BoxBudgetScope() {
+  current_budget = outer_;
+}
+
+void check_box_budget(size_t boxes, size_t dimensions) {
+  const BoxBudget* b = current_budget;
+  if (!b) return;
+  if (b->max_cells && boxes * dimensions > b->max_cells) {
+    throw BoxBudgetExceeded(fmt::format(
+        "the admitted set fragments into more than {} boxes of {} dimensions (one per packet field and "
+        "unknown condition)",
+        b->max_cells / std::max<size_t>(dimensions, 1), dimensions));
+  }
+  if (b->deadline && ++checks_since_clock >= 1024) {
+    checks_since_clock = 0;
+    if (std::chrono::steady_clock::now() > *b->deadline)
+      throw BoxBudgetExceeded("the exact set computation ran out of time (--timeout)");
+  }
 }
 
 BoxSet BoxSet::of(Box b, const std::vector<Dim>* universe) {
@@ -113,6 +144,7 @@ BoxSet BoxSet::intersect(const BoxSet& other) const {
       Box c;
       if (intersect_box(a, b, *universe_, c)) out.boxes_.push_back(std::move(c));
     }
+    check_box_budget(out.boxes_.size(), universe_->size());
   }
   return out;
 }
@@ -122,9 +154,13 @@ BoxSet BoxSet::subtract(const BoxSet& other) const {
   for (const auto& b : other.boxes_) {
     std::vector<Box> next;
     next.reserve(cur.size());
-    for (const auto& a : cur) subtract_box(a, b, *universe_, next);
+    for (const auto& a : cur) {
+      subtract_box(a, b, *universe_, next);
+      check_box_budget(next.size(), universe_->size());
+    }
     cur = std::move(next);
     if (cur.empty()) break;
+    check_box_budget(cur.size(), universe_->size());
   }
   BoxSet out(universe_);
   out.boxes_ = std::move(cur);
@@ -133,6 +169,7 @@ BoxSet BoxSet::subtract(const BoxSet& other) const {
 
 void BoxSet::add_disjoint(const BoxSet& other) {
   boxes_.insert(boxes_.end(), other.boxes_.begin(), other.boxes_.end());
+  check_box_budget(boxes_.size(), universe_ ? universe_->size() : 0);
 }
 
 void BoxSet::add(const BoxSet& other) {
@@ -145,6 +182,7 @@ void BoxSet::coalesce() {
   bool changed = true;
   while (changed) {
     changed = false;
+    check_box_budget(boxes_.size(), universe_ ? universe_->size() : 0);
     for (size_t dim = 0; dim < u.size(); ++dim) {
       std::map<std::string, size_t> seen;
       std::vector<Box> kept;

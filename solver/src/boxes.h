@@ -4,12 +4,47 @@
 // result. Dimensions past a box's size are the full universe of that
 // dimension (so atoms discovered late extend older boxes for free).
 
+#include <chrono>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "rampart/core/interval_set.h"
 
 namespace rampart::solver {
+
+// A bound on box computations in this thread, installed by a BoxBudgetScope
+// (the exact set engine): boxes fragment, and unknown conditions add a
+// dimension each, so a short rule list can ask for exponentially many. Past
+// `max_cells` (boxes x dimensions, which is what a set's memory grows with)
+// in one set, or past the deadline, the computation throws
+// BoxBudgetExceeded, which its caller turns into an honest "unknown".
+struct BoxBudget {
+  size_t max_cells = 0;
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+};
+
+class BoxBudgetExceeded : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class BoxBudgetScope {
+ public:
+  explicit BoxBudgetScope(BoxBudget budget);
+  ~BoxBudgetScope();
+  BoxBudgetScope(const BoxBudgetScope&) = delete;
+  BoxBudgetScope& operator=(const BoxBudgetScope&) = delete;
+
+ private:
+  BoxBudget budget_;
+  const BoxBudget* outer_;
+};
+
+// Throws BoxBudgetExceeded when a set of `boxes` boxes of `dimensions`
+// dimensions breaks this thread's budget.
+void check_box_budget(size_t boxes, size_t dimensions);
 
 using Dim = core::IntervalSet<core::u128>;
 

@@ -162,14 +162,14 @@ struct Session::Impl {
   // The witness shown: the set engine's canonical one when it replays, else
   // the solver's own (which must replay, or rampart has a bug).
   void choose_witness(core::Result& r, const Encoding& e, const std::optional<Witness>& canonical,
-                      const Outcome& solver, bool expect_admitted, bool expect_all) {
+                      const Outcome& solver, bool expect_admitted, bool expect_all, bool engine_complete) {
     std::vector<core::Evaluation> evals;
     if (canonical && !replays(e.space.path, canonical->packet, canonical->valuation, expect_admitted, expect_all,
                               evals)) {
       set_witness(r, e.space, pick(evals));
       return;
     }
-    ++stats.engine_disagreements;
+    if (engine_complete) ++stats.engine_disagreements;
     if (!solver.packet) core::internal_error("no witness to show");
     if (auto failure = replays(e.space.path, *solver.packet, solver.valuation, expect_admitted, expect_all, evals)) {
       core::internal_error(*failure);
@@ -218,7 +218,9 @@ struct Session::Impl {
       unknown(r, may.reason);
       return r;
     }
-    SetEngine engine(policy);
+    // The engine's witnesses are preferred (they are canonical); when it
+    // gives up, the solver's own packets are shown, replayed as always.
+    SetEngine engine(policy, limits.timeout_ms);
     ExactSet sets = engine.admitted_set(e.space);
     const Witnesses& w = sets.witnesses;
     if (may.result == z3::unsat) {
@@ -250,12 +252,14 @@ struct Session::Impl {
       }
     }
     if (must.result == z3::sat) {
-      choose_witness(r, e, want_admitted ? w.must_admitted : w.must_denied, must, want_admitted, true);
+      choose_witness(r, e, want_admitted ? w.must_admitted : w.must_denied, must, want_admitted, true,
+                     sets.incomplete.empty());
       r.verdict = if_must;
       r.reason = must_reason;
       return r;
     }
-    choose_witness(r, e, want_admitted ? w.may_admitted : w.may_denied, may, want_admitted, false);
+    choose_witness(r, e, want_admitted ? w.may_admitted : w.may_denied, may, want_admitted, false,
+                   sets.incomplete.empty());
     r.verdict = core::Verdict::Unknown;
     r.reason = may_reason;
     r.unknowns = atom_names(e);
@@ -333,8 +337,12 @@ core::Result Session::Impl::exact_set(const core::Question& question, const core
   r.is_query = question.is_query;
   r.origin = question.origin;
   Encoding e = encode(q, false);
-  SetEngine engine(policy);
+  SetEngine engine(policy, limits.timeout_ms);
   ExactSet set = engine.admitted_set(e.space);
+  if (!set.incomplete.empty()) {
+    unknown(r, "the set of admitted packets was not computed: " + set.incomplete);
+    return r;
+  }
   stats.boxes += set.boxes;
   if (faults.corrupt_exact_set) corrupt(set);
   // Certification: the reported sets are exactly the admitted ones.

@@ -646,6 +646,21 @@ void keep_first(std::optional<Witness>& into, std::optional<Witness> w) {
 }  // namespace
 
 ExactSet SetEngine::admitted_set(const core::QuestionSpace& space) {
+  BoxBudget budget;
+  budget.max_cells = kMaxCells;
+  if (timeout_ms_)
+    budget.deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms_);
+  BoxBudgetScope scope(budget);
+  try {
+    return compute(space);
+  } catch (const BoxBudgetExceeded& e) {
+    ExactSet gave_up;
+    gave_up.incomplete = e.what();
+    return gave_up;
+  }
+}
+
+ExactSet SetEngine::compute(const core::QuestionSpace& space) {
   ExactSet out;
   const std::vector<size_t> fields{dim::kSrc,   dim::kDst,  dim::kProto, dim::kSport,
                                    dim::kDport, dim::kType, dim::kCode};

@@ -66,17 +66,27 @@ struct ExactSet {
   Witnesses witnesses;
   std::vector<std::string> atoms;  // keys of the atom dimensions, in order
   size_t boxes = 0;                // size of the largest intermediate set (statistics)
+  // Why the engine gave up (BoxBudget), empty when the set is complete. An
+  // incomplete set has no boxes and no witnesses.
+  std::string incomplete;
 };
 
 class SetEngine {
  public:
-  explicit SetEngine(const core::Policy& policy) : policy_(policy) {}
+  // At most this many boxes x dimensions in any one intermediate set (about
+  // 100 MB; 285,000 boxes of the seven packet fields).
+  static constexpr size_t kMaxCells = 2'000'000;
+  // `timeout_ms` (0: none) bounds the computation as it bounds a solver call.
+  explicit SetEngine(const core::Policy& policy, unsigned timeout_ms = 0)
+      : policy_(policy), timeout_ms_(timeout_ms) {}
   ExactSet admitted_set(const core::QuestionSpace& space);
 
   struct Run;  // one family's computation (set_engine.cpp)
 
  private:
+  ExactSet compute(const core::QuestionSpace& space);
   const core::Policy& policy_;
+  unsigned timeout_ms_ = 0;
 };
 
 // Deliberately breaks a set (fault-injection tests).
