@@ -90,28 +90,44 @@ SubjectInfo Credentials::info() const {
 }
 
 namespace {
-std::vector<uint32_t> member_groups(const Policy& policy, HostId host, const std::string& user, uint32_t primary,
-                                    std::vector<uint32_t> extra) {
-  for (const auto& g : policy.groups) {
-    if (g.host != host) continue;
-    if (std::find(g.members.begin(), g.members.end(), user) != g.members.end()) extra.push_back(g.gid);
-  }
-  std::sort(extra.begin(), extra.end());
-  extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
-  extra.erase(std::remove(extra.begin(), extra.end(), primary), extra.end());
-  return extra;
-}
-}  // namespace
-
-Credentials credentials_of(const Policy& policy, const User& user) {
+// A user's credentials, given the gids of the groups that name it.
+Credentials user_credentials(const User& user, std::vector<uint32_t> member_of) {
   Credentials c;
   c.name = user.name;
   c.kind = "user";
   c.uid = user.uid;
   c.gid = user.primary_gid;
-  c.groups = member_groups(policy, user.host, user.name, user.primary_gid, user.supplementary_gids);
+  std::vector<uint32_t>& groups = member_of;
+  groups.insert(groups.end(), user.supplementary_gids.begin(), user.supplementary_gids.end());
+  std::sort(groups.begin(), groups.end());
+  groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
+  groups.erase(std::remove(groups.begin(), groups.end(), user.primary_gid), groups.end());
+  c.groups = std::move(groups);
   c.capabilities = user.uid == 0 ? kAllCapabilities : 0;
   return c;
+}
+}  // namespace
+
+Credentials credentials_of(const Policy& policy, const User& user) {
+  std::vector<uint32_t> member_of;
+  for (const auto& g : policy.groups) {
+    if (g.host != user.host) continue;
+    if (std::find(g.members.begin(), g.members.end(), user.name) != g.members.end())
+      member_of.push_back(g.gid);
+  }
+  return user_credentials(user, std::move(member_of));
+}
+
+GroupMemberships::GroupMemberships(const Policy& policy, HostId host) {
+  for (const auto& g : policy.groups) {
+    if (g.host != host) continue;
+    for (const auto& m : g.members) gids_[m].push_back(g.gid);
+  }
+}
+
+Credentials GroupMemberships::credentials_of(const User& user) const {
+  auto it = gids_.find(user.name);
+  return user_credentials(user, it == gids_.end() ? std::vector<uint32_t>{} : it->second);
 }
 
 Credentials credentials_of(const Policy& policy, const Service& service) {

@@ -41,10 +41,11 @@ bool has_entries(const core::FileTree& tree, const std::vector<FileNode>& overri
 
 std::vector<AccessSubject> subjects_of(const core::Policy& policy, core::HostId host) {
   std::vector<AccessSubject> out;
+  core::GroupMemberships memberships(policy, host);
   for (size_t i = 0; i < policy.users.size(); ++i) {
     if (policy.users[i].host != host) continue;
     core::Subject s{core::Subject::Kind::User, core::UserId(uint32_t(i)), {}};
-    out.push_back(AccessSubject{s, core::credentials_of(policy, policy.users[i])});
+    out.push_back(AccessSubject{s, memberships.credentials_of(policy.users[i])});
   }
   for (size_t i = 0; i < policy.services.size(); ++i) {
     if (policy.services[i].host != host) continue;

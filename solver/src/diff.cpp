@@ -316,11 +316,12 @@ bool access_diff(const core::Policy& before, const core::Policy& after, const Di
       core::Credentials a, b;
     };
     std::vector<Subject> subjects;
+    core::GroupMemberships members_after(after, *ha_id), members_before(before, *hb_id);
     for (const auto& u : after.users) {
       if (u.host != *ha_id) continue;
       if (auto ub = before.find_user(u.name, *hb_id)) {
-        subjects.push_back(Subject{"user " + u.name, core::credentials_of(after, u),
-                                   core::credentials_of(before, before.user(*ub))});
+        subjects.push_back(Subject{"user " + u.name, members_after.credentials_of(u),
+                                   members_before.credentials_of(before.user(*ub))});
       }
     }
     for (const auto& s : after.services) {

@@ -63,7 +63,9 @@ core::ImportResult parse_passwd(std::string_view text, const std::string& file) 
     u.shell = std::string(f[6]);
     u.origin = sink.at(line.number, 1);
     r.fragment.users.push_back(std::move(u));
-    native::name_object(r, name, core::ObjectKind::User, r.fragment.users.size() - 1);
+    // `seen` keeps names unique: no scan of the objects (quadratic in users).
+    r.objects.push_back(
+        core::ImportedObject{name, core::ObjectKind::User, uint32_t(r.fragment.users.size() - 1)});
   }
   return r;
 }
@@ -117,7 +119,8 @@ core::ImportResult parse_group(std::string_view text, const std::string& file) {
     }
     g.origin = sink.at(line.number, 1);
     r.fragment.groups.push_back(std::move(g));
-    native::name_object(r, name, core::ObjectKind::Group, r.fragment.groups.size() - 1);
+    r.objects.push_back(
+        core::ImportedObject{name, core::ObjectKind::Group, uint32_t(r.fragment.groups.size() - 1)});
   }
   return r;
 }

@@ -569,3 +569,52 @@ TEST(Glob, ManyStarsDoNotBacktrack) {
 
 }  // namespace
 }  // namespace rampart::core
+
+namespace rampart::core {
+namespace {
+
+TEST(GroupMemberships, SameCredentialsAsOneUserAtATime) {
+  Policy p;
+  Host a, b;
+  a.name = "a";
+  b.name = "b";
+  HostId ha = p.add(a), hb = p.add(b);
+  auto group = [&](HostId h, const char* name, uint32_t gid, std::vector<std::string> members) {
+    Group g;
+    g.host = h;
+    g.name = name;
+    g.gid = gid;
+    g.members = std::move(members);
+    p.groups.push_back(g);
+  };
+  group(ha, "www", 1000, {"alice", "bob"});
+  group(ha, "adm", 4, {"alice", "alice"});
+  group(ha, "wheel", 10, {"carol"});
+  group(hb, "www", 2000, {"alice"});  // another host: not alice's on a
+  auto user = [&](HostId h, const char* name, uint32_t uid, uint32_t gid, std::vector<uint32_t> extra) {
+    User u;
+    u.host = h;
+    u.name = name;
+    u.uid = uid;
+    u.primary_gid = gid;
+    u.supplementary_gids = std::move(extra);
+    p.users.push_back(u);
+  };
+  user(ha, "alice", 1000, 1000, {4, 27});  // primary also listed as a member
+  user(ha, "bob", 1001, 100, {});
+  user(ha, "carol", 0, 0, {10});
+  user(ha, "dave", 1003, 1003, {});
+  GroupMemberships index(p, ha);
+  for (const auto& u : p.users) {
+    Credentials one = credentials_of(p, u), many = index.credentials_of(u);
+    EXPECT_EQ(many.groups, one.groups) << u.name;
+    EXPECT_EQ(many.uid, one.uid);
+    EXPECT_EQ(many.gid, one.gid);
+    EXPECT_EQ(many.capabilities, one.capabilities);
+  }
+  EXPECT_EQ(index.credentials_of(p.users[0]).groups, (std::vector<uint32_t>{4, 27}));
+  EXPECT_EQ(index.credentials_of(p.users[1]).groups, (std::vector<uint32_t>{1000}));
+}
+
+}  // namespace
+}  // namespace rampart::core

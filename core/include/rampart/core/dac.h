@@ -9,6 +9,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "rampart/core/access.h"
@@ -42,6 +43,20 @@ struct Credentials {
 // file; root holds every capability) or of a service as it runs.
 Credentials credentials_of(const Policy& policy, const User& user);
 Credentials credentials_of(const Policy& policy, const Service& service);
+
+// The groups naming each user on one host, gathered in one pass over the
+// groups: the credentials of every user at once cost groups x members, not
+// users x groups x members (20,000 users in 1,000 groups of 1,000 members
+// took 31 s per question).
+class GroupMemberships {
+ public:
+  GroupMemberships(const Policy& policy, HostId host);
+  // The same as credentials_of(policy, user) for a user of that host.
+  Credentials credentials_of(const User& user) const;
+
+ private:
+  std::unordered_map<std::string, std::vector<uint32_t>> gids_;  // by member name
+};
 
 // errno values the decision reports (as Linux numbers them).
 namespace err {
