@@ -313,8 +313,17 @@ class Config {
                                d.args[0].text));
       return;
     }
-    if (depth > 16 || ++includes_read_ > 1024) {
-      sink.error(d.line, d.column, "includes nest too deep");
+    if (depth > 16) {
+      if (!too_deep_reported_) sink.error(d.line, d.column, "includes nest too deep (more than 16 levels)");
+      too_deep_reported_ = true;
+      return;
+    }
+    if (++includes_read_ > kMaxIncludes) {
+      if (includes_read_ == kMaxIncludes + 1) {  // said once, where the budget ran out
+        sink.error(d.line, d.column,
+                   fmt::format("more than {} include directives: the configuration is not read further",
+                               kMaxIncludes));
+      }
       return;
     }
     std::string pattern = d.args[0].text;
@@ -327,6 +336,17 @@ class Config {
       return;
     }
     for (const auto& f : files) {
+      // nginx reads a file again at every include that names it, so a few
+      // files including one another's folder multiply: the files read,
+      // counted over the whole configuration, are bounded.
+      if (++files_read_ > kMaxFilesRead) {
+        if (files_read_ == kMaxFilesRead + 1) {  // said once, where the budget ran out
+          sink.error(d.line, d.column,
+                     fmt::format("includes read more than {} files: the configuration is not read further",
+                                 kMaxFilesRead));
+        }
+        return;
+      }
       auto text = includes_->read(f);
       if (!text) {
         sink.error(d.args[0].line, d.args[0].column, fmt::format("cannot read the included file `{}`", f));
@@ -550,7 +570,10 @@ class Config {
   const FileSource* includes_;
   std::string conf_dir_, prefix_;
   size_t master_ = 0, workers_ = 0;
+  static constexpr size_t kMaxIncludes = 1024, kMaxFilesRead = 4096;
   size_t includes_read_ = 0;
+  size_t files_read_ = 0;
+  bool too_deep_reported_ = false;
   std::map<std::string, std::set<std::string>> upstreams_;  // each server once, however often included
   core::Host own_;
 };

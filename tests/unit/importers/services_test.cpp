@@ -1,6 +1,7 @@
 // services.*: the accesses each configuration implies, on samples written
 // the way the distributions and panels ship them.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -257,6 +258,36 @@ TEST(Nginx, ErrorsAreLocated) {
   ASSERT_EQ(messages(r2, core::Severity::Error).size(), 1u);
   EXPECT_EQ(messages(r2, core::Severity::Error)[0],
             "n.conf:1:9: error: cannot read the included file `/etc/nginx/missing.conf` [RP3403]");
+}
+
+TEST(Nginx, IncludesThatMultiplyStopAtTheFileBudget) {
+  // Three folders of 100 files, each file including the whole next folder:
+  // nginx reads 100 + 100^2 + 100^3 files. rampart stops at its budget of
+  // files read, with one error.
+  std::vector<std::pair<std::string, std::string>> files;
+  for (int level = 0; level < 3; ++level) {
+    for (int i = 0; i < 100; ++i) {
+      files.emplace_back(fmt::format("/etc/nginx/l{}/{}.conf", level, i),
+                         level < 2 ? fmt::format("include /etc/nginx/l{}/*.conf;\n", level + 1) : "");
+    }
+  }
+  auto source = memory_source(files);
+  auto r = parse_nginx("http {\n  include l0/*.conf;\n}\n", "nginx.conf", source.get(), "/etc/nginx");
+  auto errors = messages(r, core::Severity::Error);
+  ASSERT_EQ(errors.size(), 1u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("includes read more than 4096 files"), std::string::npos) << errors[0];
+
+  // A folder whose files include the folder: the depth limit, said once,
+  // then the budget of files (each level below the limit still reads 200).
+  std::vector<std::pair<std::string, std::string>> loop;
+  for (int i = 0; i < 200; ++i)
+    loop.emplace_back(fmt::format("/etc/nginx/conf.d/{}.conf", i), "include /etc/nginx/conf.d/*.conf;\n");
+  auto looped = memory_source(loop);
+  auto l = parse_nginx("http {\n  include conf.d/*.conf;\n}\n", "nginx.conf", looped.get(), "/etc/nginx");
+  auto loop_errors = messages(l, core::Severity::Error);
+  ASSERT_EQ(loop_errors.size(), 2u) << ::testing::PrintToString(loop_errors);
+  EXPECT_NE(loop_errors[0].find("includes nest too deep"), std::string::npos) << loop_errors[0];
+  EXPECT_NE(loop_errors[1].find("includes read more than 4096 files"), std::string::npos) << loop_errors[1];
 }
 
 TEST(Nginx, ARelativeUnixSocketIsAnError) {
