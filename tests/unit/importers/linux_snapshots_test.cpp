@@ -77,6 +77,23 @@ TEST(LinuxFind, NulTerminatedAndErrors) {
   EXPECT_EQ(messages(r, core::Severity::Warning).size(), 1u);  // the door
 }
 
+TEST(LinuxFind, PathsLongerThanPathMaxAreLeftOut) {
+  // 4095 bytes is the longest path open(2) takes; a longer one is warned
+  // about and left out (a deep `/a/a/...` cost memory quadratic in its depth).
+  std::string longest = "/" + std::string(4094, 'x');
+  std::string deep;
+  for (int i = 0; i < 20000; ++i) deep += "/a";
+  auto r = parse_find("755 0 0 d /\n644 0 0 f " + longest + "\n644 0 0 f " + deep + "\n", "f");
+  EXPECT_TRUE(messages(r, core::Severity::Error).empty());
+  auto warnings = messages(r, core::Severity::Warning);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0],
+            "f:3:1: warning: a path of 40000 bytes, longer than PATH_MAX (4096): no process can open it by "
+            "name, so it is left out of the model [RP3603]");
+  ASSERT_EQ(r.fragment.files.size(), 2u);
+  EXPECT_EQ(r.fragment.files[1].path, longest);
+}
+
 TEST(LinuxStat, TypeWordsAndNames) {
   auto r = parse_stat(
       "755 0 0 directory /var/www\n"
