@@ -160,6 +160,17 @@ class Reader {
   // A mapping's entries with YAML merge keys (`<<: *anchor`, `<<: [*a, *b]`)
   // applied: the mapping's own keys win, then the merged mappings in order.
   // Duplicate keys are errors, as compose reports them.
+  // Counts one more item of a list or entry of a mapping read; past the
+  // bound, says so once (at `at`) and returns false.
+  bool within_item_budget(const YAML::Node& at) {
+    if (++items_ <= kMaxItems) return true;
+    if (items_ == kMaxItems + 1)
+      error(at, fmt::format("the file expands (through aliases) to more than {} list items and mapping "
+                            "entries",
+                            kMaxItems));
+    return false;
+  }
+
   std::vector<Entry> entries(const YAML::Node& map, int depth = 0) {
     std::vector<Entry> out;
     std::set<std::string> seen;
@@ -168,6 +179,10 @@ class Reader {
       // Copies: the iterator hands out a proxy that does not outlive the line.
       YAML::Node k = it->first;
       YAML::Node v = it->second;
+      // An alias repeats a mapping wherever it is named (10,000 services
+      // `*a` of a 10,000-key mapping are 10^8 entries): entries count
+      // against the same bound as list items.
+      if (!within_item_budget(k)) break;
       if (!k.IsScalar()) {
         error(k, fmt::format("a key must be a string, not {}", kind_of(k)));
         continue;
@@ -284,12 +299,7 @@ class Reader {
     for (const auto& x : e.value) {
       // Aliases can repeat one long sequence in every service: a bound on
       // the items read keeps a small file from expanding without end.
-      if (++items_ > kMaxItems) {
-        if (items_ == kMaxItems + 1)
-          error(x,
-                fmt::format("the file expands (through aliases) to more than {} items of lists", kMaxItems));
-        break;
-      }
+      if (!within_item_budget(x)) break;
       out.push_back(x);
     }
     return out;
@@ -816,7 +826,7 @@ class Reader {
   core::Host host_;
   size_t merged_ = 0;  // mappings merged so far (a bound against alias bombs)
   static constexpr size_t kMaxItems = 100000;
-  size_t items_ = 0;  // items of sequences read so far
+  size_t items_ = 0;  // items of sequences and entries of mappings read so far
 };
 
 }  // namespace

@@ -387,6 +387,21 @@ TEST(Compose, YamlSyntaxErrorsAreLocated) {
           "list.yaml:1:1: error: a compose file is a mapping (`services:` ...), not a sequence [RP3406]"});
 }
 
+TEST(Compose, AliasesThatMultiplyStopAtTheItemBudget) {
+  // 1,000 services, each the alias of a 200-key mapping: 200,000 entries
+  // from a 20 KB file. Reading stops at 100,000, with one error.
+  std::string text = "x-base: &a\n";
+  for (int k = 0; k < 200; ++k) text += "  label" + std::to_string(k) + ": v\n";
+  text += "services:\n";
+  for (int i = 0; i < 1000; ++i) text += "  s" + std::to_string(i) + ": *a\n";
+  auto r = parse_compose(text, "bomb.yaml");
+  auto e = messages(r, core::Severity::Error);
+  ASSERT_EQ(e.size(), 1u) << ::testing::PrintToString(e);
+  EXPECT_NE(e[0].find("expands (through aliases) to more than 100000 list items and mapping entries"),
+            std::string::npos)
+      << e[0];
+}
+
 TEST(Compose, MergeKeysOwnKeysWinThenMergedInOrder) {
   auto r = parse_compose(R"(x-a: &a {user: "1:1", read_only: true}
 x-b: &b {user: "2:2", privileged: true}
