@@ -120,6 +120,7 @@ core::ImportResult import_host_folder(const std::string& dir, const std::string&
     return out;
   }
   auto files = disk_source(dir + "/files");
+  std::set<std::string> read_items;  // format, file and source of each item read
   for (size_t i = 0; i < m["items"].size(); ++i) {
     const json& item = m["items"][i];
     core::Origin item_at = core::Origin::native_json(manifest_display, fmt::format("/items/{}", i));
@@ -145,6 +146,13 @@ core::ImportResult import_host_folder(const std::string& dir, const std::string&
     std::string file = item["file"];
     if (file.find("..") != std::string::npos || file.empty() || file[0] == '/') {
       out.diagnostics.error("RP3609", item_at, fmt::format("`{}` is not a file inside the folder", file));
+      continue;
+    }
+    // `rampart collect` lists each file once; a manifest that repeats one
+    // (5,000 times a 400 KB file took 23 s) gets it read once.
+    if (!read_items.insert(format + '\0' + file + '\0' + string_of(item, "source", "/")).second) {
+      out.diagnostics.warning("RP3609", item_at,
+                              fmt::format("`{}` as {} is listed again; it is read once", file, format));
       continue;
     }
     std::string why;

@@ -143,6 +143,21 @@ TEST(LinuxHostFolder, OnlyRegularFilesInsideTheFolderAreRead) {
   EXPECT_EQ(r.fragment.users[0].name, "root");
 }
 
+TEST(LinuxHostFolder, AFileListedTwiceIsReadOnce) {
+  TempDir d;
+  write(d.path / "etc/passwd", "root:x:0:0:root:/root:/bin/bash\n");
+  write(d.path / "manifest.json", R"({"rampart_collect": 1, "items": [
+    {"format": "linux.passwd", "file": "etc/passwd", "ok": true},
+    {"format": "linux.passwd", "file": "etc/passwd", "ok": true}
+  ]})");
+  auto r = import_host_folder(d.path.string(), "web1", core::Origin::native_line("p.rampart", 1, 1));
+  EXPECT_TRUE(messages(r, core::Severity::Error).empty());
+  EXPECT_EQ(messages(r, core::Severity::Warning),
+            (std::vector<std::string>{"web1/manifest.json#/items/1: warning: `etc/passwd` as linux.passwd is "
+                                      "listed again; it is read once [RP3609]"}));
+  EXPECT_EQ(r.fragment.users.size(), 1u);
+}
+
 TEST(LinuxHostCollect, ConfigurationsTravelWithTheirIncludes) {
   TempDir root, out;
   const fs::path& h = root.path;
