@@ -185,6 +185,10 @@ class Lowerer {
       // after their last translation.
       PathPlan input = plan(Path::Input), output = plan(Path::Output), forward = plan(Path::Forward);
       count_translations({&input, &output, &forward});
+      if (lowers_too_large()) {
+        out.diagnostics = std::move(rs_.diagnostics);
+        return out;
+      }
       core::RuleSetId in = lower_path(input);
       core::RuleSetId outp = lower_path(output);
       core::RuleSetId fwd = lower_path(forward);
@@ -452,6 +456,29 @@ class Lowerer {
   // the last one is done, translate() frees its parsed rules: the parsed and
   // the lowered form of a large file then do not both live whole. A count
   // that is too high only keeps rules longer; it is never too low.
+  // Each base chain (stage) gets its own copy of every chain it reaches, so
+  // a big chain that many base chains jump to is lowered many times: 58 nft
+  // prerouting chains jumping to one 100,000-rule chain are 5.8 M rules and
+  // several GB. Past a bound (at least 4 M, else 8 times the parsed rules)
+  // the import is refused before lowering.
+  bool lowers_too_large() {
+    size_t parsed = 0, lowered = 0;
+    for (size_t t = 0; t < rs_.tables.size(); ++t) {
+      for (size_t c = 0; c < rs_.tables[t].chains.size(); ++c) {
+        size_t n = rs_.tables[t].chains[c].rules.size();
+        parsed += n;
+        lowered += n * translations_left_[t][c];
+      }
+    }
+    const size_t bound = std::max<size_t>(4'000'000, 8 * parsed);
+    if (lowered <= bound) return false;
+    rs_.diagnostics.error(codes::kModel, Origin::native_line(rs_.file, 0),
+                          fmt::format("the {} rules lower to {} (chains reached from several base chains are "
+                                      "copied for each); rampart lowers at most {}",
+                                      parsed, lowered, bound));
+    return true;
+  }
+
   void count_translations(const std::vector<const PathPlan*>& plans) {
     translations_left_.assign(rs_.tables.size(), {});
     for (size_t t = 0; t < rs_.tables.size(); ++t)

@@ -135,6 +135,34 @@ table ip g {
   EXPECT_EQ(h.out(tcp(kHost6, "2001:db8:5::9", 80)), "deny");
 }
 
+TEST(NetfilterNft, ABigChainCopiedForManyBaseChainsIsRefused) {
+  // Every base chain gets its own copy of the chains it reaches: 50
+  // prerouting chains jumping to one 100,000-rule chain lower to millions
+  // of rules. Refused before lowering, with the counts; 2 such chains are
+  // lowered as usual.
+  auto ruleset = [](int base_chains) {
+    std::string text = "table inet t {\n  chain big {\n";
+    for (int i = 0; i < 100000; ++i)
+      text +=
+          fmt::format("    ip saddr 10.{}.{}.1 tcp dport {} drop\n", (i >> 8) & 255, i & 255, i % 60000 + 1);
+    text += "  }\n";
+    for (int b = 0; b < base_chains; ++b)
+      text += fmt::format(
+          "  chain b{} {{\n    type filter hook prerouting priority {}; policy accept;\n    jump big\n  }}\n",
+          b, b);
+    return text + "}\n";
+  };
+  auto many = nft(ruleset(50));
+  auto errors = many.diagnostics.sorted();
+  ASSERT_EQ(codes_of(many, core::Severity::Error), std::vector<std::string>{"ruleset.nft RP3303"})
+      << dump(many.diagnostics);
+  EXPECT_NE(errors[0].message.find("the 100050 rules lower to"), std::string::npos) << errors[0].message;
+  EXPECT_TRUE(many.objects.empty());
+  auto two = nft(ruleset(2));
+  EXPECT_FALSE(two.diagnostics.has_errors()) << dump(two.diagnostics);
+  EXPECT_FALSE(two.objects.empty());
+}
+
 TEST(NetfilterNft, ListRuleset) {
   auto r = nft(kRuleset);
   ASSERT_FALSE(r.diagnostics.has_errors()) << dump(r.diagnostics);
