@@ -278,42 +278,51 @@ core::Result answer_access(z3::context& ctx, const core::Policy& policy, const c
     }
     case core::AccessClaim::WhoCan: {
       // must: granted on every path; may: granted or unknown on every path.
-      auto enumerate = [&](Want w, std::set<size_t>& found) {
-        z3::solver s = make_solver(ctx, limits);
-        s.add(enc.valid_subject());
-        z3::expr_vector all(ctx);
-        for (size_t i = 0; i < paths.size(); ++i) all.push_back(formula(i, w));
-        s.add(z3::mk_and(all));
-        while (true) {
-          z3::check_result res = check(s);
-          if (res == z3::unknown) return false;
-          if (res == z3::unsat) return true;
-          size_t who = model_subject(s.get_model());
-          if (!found.insert(who).second) core::internal_error("who-can enumeration repeated a subject");
-          s.add(!enc.is_subject(who));
-        }
-      };
+      // The evaluator decides each subject; Z3 then proves the two sets
+      // exact with two calls each (nobody outside a set satisfies its
+      // formula, everybody in it does). Enumerating subjects one model at a
+      // time cost a solver call per subject, quadratic in the users.
       std::set<size_t> must, may;
-      if (!enumerate(Want::Granted, must)) return r;
-      if (sv && !enumerate(Want::Possible, may)) return r;
-      if (!sv) may = must;
-      core::SetAnswer set;
-      set.projection = "subjects (users and services of the host)";
-      set.certified = true;
       for (size_t i = 0; i < subjects.size(); ++i) {
-        // The evaluator agrees with both enumerations, subject by subject.
         bool all_granted = true, all_possible = true;
         for (const auto& p : paths) {
           AccessDecision d = core::decide_file_access(tree, sv, subjects[i].credentials, q.operation, p);
           all_granted &= d.granted;
           all_possible &= d.granted || d.unknown;
         }
-        if (all_granted != (must.count(i) > 0))
-          core::internal_error("who-can: the evaluator and the solver disagree on a subject");
-        if (all_possible != (may.count(i) > 0))
-          core::internal_error("who-can: the evaluator and the solver disagree on a subject (may)");
-        if (all_granted) set.subjects.push_back(subject_label(policy, subjects[i]));
-        if (all_possible) set.may_subjects.push_back(subject_label(policy, subjects[i]));
+        if (all_granted) must.insert(i);
+        if (all_possible) may.insert(i);
+      }
+      if (!sv) may = must;
+      // Whether Z3 agrees that `found` is exactly the subjects satisfying `w`
+      // on every path; nullopt when it gave up.
+      auto certify = [&](Want w, const std::set<size_t>& found) -> std::optional<bool> {
+        z3::expr_vector all(ctx), members(ctx);
+        for (size_t i = 0; i < paths.size(); ++i) all.push_back(formula(i, w));
+        for (size_t i : found) members.push_back(enc.is_subject(i));
+        z3::expr holds = z3::mk_and(all);
+        z3::expr in_found = members.empty() ? ctx.bool_val(false) : z3::mk_or(members);
+        for (const z3::expr& claim : {enc.valid_subject() && holds && !in_found, in_found && !holds}) {
+          z3::solver s = make_solver(ctx, limits);
+          s.add(claim);
+          z3::check_result res = check(s);
+          if (res == z3::unknown) return std::nullopt;
+          if (res == z3::sat) return false;
+        }
+        return true;
+      };
+      for (auto [w, found] : {std::pair{Want::Granted, &must}, std::pair{Want::Possible, &may}}) {
+        if (w == Want::Possible && !sv) continue;
+        auto ok = certify(w, *found);
+        if (!ok) return r;
+        if (!*ok) core::internal_error("who-can: the evaluator and the solver disagree on a subject");
+      }
+      core::SetAnswer set;
+      set.projection = "subjects (users and services of the host)";
+      set.certified = true;
+      for (size_t i = 0; i < subjects.size(); ++i) {
+        if (must.count(i)) set.subjects.push_back(subject_label(policy, subjects[i]));
+        if (may.count(i)) set.may_subjects.push_back(subject_label(policy, subjects[i]));
       }
       r.verdict = core::Verdict::Holds;
       r.reason = fmt::format("{} of the host's {} users and services can {} {} (the rest proved unable{})",
