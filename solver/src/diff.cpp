@@ -117,7 +117,26 @@ class NetworkDiff {
       : before_(before), after_(after), options_(options), report_(report) {}
 
   // Returns whether the host's traffic changed (and whether that was proved).
+  // The box computations are bounded as the exact set engine's are; past
+  // the bound the host's change is not known (gave_up says why).
   bool host(const std::string& name, bool& certified) {
+    BoxBudget budget;
+    budget.max_cells = SetEngine::kMaxCells;
+    if (options_.limits.timeout_ms)
+      budget.deadline =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.limits.timeout_ms);
+    BoxBudgetScope scope(budget);
+    try {
+      return host_within_budget(name, certified);
+    } catch (const BoxBudgetExceeded& e) {
+      certified = false;
+      if (gave_up.empty()) gave_up = fmt::format("host `{}`: {}", name, e.what());
+      return false;
+    }
+  }
+
+ private:
+  bool host_within_budget(const std::string& name, bool& certified) {
     Side b = side(before_, name), a = side(after_, name);
     std::vector<std::unique_ptr<std::vector<Dim>>> universes;
     Change added, removed;
@@ -154,7 +173,6 @@ class NetworkDiff {
     return changed;
   }
 
- private:
   // Proves with Z3 that `to` admits nothing `from` does not (no atoms).
   bool certify(const Side& to, const Side& from, const ExactSet& reported) {
     z3::context ctx;
@@ -284,6 +302,7 @@ class NetworkDiff {
 
  public:
   bool unknown_gate = false;
+  std::string gave_up;  // the first host whose admitted traffic was not computed, and why
 
  private:
   const core::Policy& before_;
@@ -448,6 +467,10 @@ void diff(const core::Policy& before, const core::Policy& after, const DiffOptio
   if (net.unknown_gate) {
     r.verdict = core::Verdict::Unknown;
     r.reason = "a gated exposure depends on unknown conditions";
+  }
+  if (!net.gave_up.empty()) {
+    r.verdict = core::Verdict::Unknown;
+    r.reason = "the admitted traffic of a host was not computed, so its change is unknown: " + net.gave_up;
   }
   report.results.push_back(std::move(r));
 }

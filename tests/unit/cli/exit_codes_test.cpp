@@ -135,7 +135,8 @@ TEST(ExitCodes, ExactSetPastItsBudgetIsThreeNotAHang) {
   // 20 rules, each on its own interface with a match rampart does not model:
   // every rule adds two unknown dimensions, and the admitted set of a
   // 1.3 KB dump would fragment into more boxes than memory holds. The set
-  // engine stops at its budget: the query is unknown (exit 3), with why.
+  // engine stops at its budget: the query is unknown (exit 3), with why;
+  // so is a diff.
   std::string dir = ::testing::TempDir();
   {
     std::ofstream f(dir + "/atoms.rules");
@@ -158,6 +159,11 @@ TEST(ExitCodes, ExactSetPastItsBudgetIsThreeNotAHang) {
   Outcome c = rampart({"check", policy});
   EXPECT_EQ(c.code, 3) << c.out << c.err;
   EXPECT_NE(c.out.find("UNKNOWN"), std::string::npos) << c.out;
+  // `diff` computes both sides' boxes under the same budget: unknown, never
+  // "equivalent".
+  Outcome d = rampart({"diff", policy, policy});
+  EXPECT_EQ(d.code, 3) << d.out << d.err;
+  EXPECT_NE(d.out.find("the admitted traffic of a host was not computed"), std::string::npos) << d.out;
 }
 
 }  // namespace
