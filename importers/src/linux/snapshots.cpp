@@ -18,12 +18,25 @@ using native::Sink;
 
 namespace {
 
+// A path the kernel cannot resolve in one call (PATH_MAX, 4096 bytes with
+// its NUL): no process opens it by that name (ENAMETOOLONG), so it is left
+// out of the model, with a warning. Keeping it would also cost memory
+// quadratic in its depth (a 40 KB line of `/a/a/...` took 1.3 GB).
+bool path_too_long(const std::string& path, Sink& sink, uint32_t line) {
+  if (path.size() < 4096) return false;
+  sink.warning(line, 1,
+               fmt::format("a path of {} bytes, longer than PATH_MAX (4096): no process can open it by name, "
+                           "so it is left out of the model",
+                           path.size()));
+  return true;
+}
+
 // Nodes of one listing: a path given twice must say the same thing.
 class Nodes {
  public:
   Nodes(core::ImportResult& r, Sink& sink) : r_(r), sink_(sink) {}
   void add(core::FileNode n, uint32_t line) {
-    if (too_long(n.path, line)) return;
+    if (path_too_long(n.path, sink_, line)) return;
     auto it = index_.find(n.path);
     if (it != index_.end()) {
       const core::FileNode& o = r_.fragment.files[it->second];
@@ -39,24 +52,10 @@ class Nodes {
   }
 
  private:
-  bool too_long(const std::string& path, uint32_t line);
   core::ImportResult& r_;
   Sink& sink_;
   std::map<std::string, size_t> index_;
 };
-
-// A path the kernel cannot resolve in one call (PATH_MAX, 4096 bytes with
-// its NUL): no process opens it by that name (ENAMETOOLONG), so it is left
-// out of the model, with a warning. Keeping it would also cost memory
-// quadratic in its depth (a 40 KB line of `/a/a/...` took 1.3 GB).
-bool path_too_long(const std::string& path, Sink& sink, uint32_t line) {
-  if (path.size() < 4096) return false;
-  sink.warning(line, 1,
-               fmt::format("a path of {} bytes, longer than PATH_MAX (4096): no process can open it by name, "
-                           "so it is left out of the model",
-                           path.size()));
-  return true;
-}
 
 std::optional<FileType> type_of_letter(char c) {
   switch (c) {
@@ -70,10 +69,6 @@ std::optional<FileType> type_of_letter(char c) {
     case 'b': return FileType::BlockDevice;
     default: return std::nullopt;
   }
-}
-
-bool Nodes::too_long(const std::string& path, uint32_t line) {
-  return path_too_long(path, sink_, line);
 }
 
 std::optional<std::string> absolute(std::string_view p) {

@@ -450,17 +450,12 @@ class Lowerer {
     return p;
   }
 
-  // A parsed chain is translated at most once per stage of each build that
-  // reaches it (copy_chain's memo), so counting the stages whose base chain
-  // reaches it by jumps and gotos bounds its translations from above. When
-  // the last one is done, translate() frees its parsed rules: the parsed and
-  // the lowered form of a large file then do not both live whole. A count
-  // that is too high only keeps rules longer; it is never too low.
   // Each base chain (stage) gets its own copy of every chain it reaches, so
   // a big chain that many base chains jump to is lowered many times: 58 nft
-  // prerouting chains jumping to one 100,000-rule chain are 5.8 M rules and
-  // several GB. Past a bound (at least 4 M, else 8 times the parsed rules)
-  // the import is refused before lowering.
+  // prerouting chains jumping to one 100,000-rule chain are millions of
+  // rules and several GB. Past a bound (at least 4 M, else 8 times the
+  // parsed rules) on the count below, which is an upper bound, the import is
+  // refused before lowering.
   bool lowers_too_large() {
     size_t parsed = 0, lowered = 0;
     for (size_t t = 0; t < rs_.tables.size(); ++t) {
@@ -472,13 +467,20 @@ class Lowerer {
     }
     const size_t bound = std::max<size_t>(4'000'000, 8 * parsed);
     if (lowered <= bound) return false;
-    rs_.diagnostics.error(codes::kModel, Origin::native_line(rs_.file, 0),
-                          fmt::format("the {} rules lower to {} (chains reached from several base chains are "
-                                      "copied for each); rampart lowers at most {}",
-                                      parsed, lowered, bound));
+    rs_.diagnostics.error(
+        codes::kModel, Origin::native_line(rs_.file, 0),
+        fmt::format("the {} rules would lower to up to {} (chains reached from several base "
+                    "chains are copied for each); rampart lowers at most {}",
+                    parsed, lowered, bound));
     return true;
   }
 
+  // A parsed chain is translated at most once per stage of each build that
+  // reaches it (copy_chain's memo), so counting the stages whose base chain
+  // reaches it by jumps and gotos bounds its translations from above. When
+  // the last one is done, translate() frees its parsed rules: the parsed and
+  // the lowered form of a large file then do not both live whole. A count
+  // that is too high only keeps rules longer; it is never too low.
   void count_translations(const std::vector<const PathPlan*>& plans) {
     translations_left_.assign(rs_.tables.size(), {});
     for (size_t t = 0; t < rs_.tables.size(); ++t)

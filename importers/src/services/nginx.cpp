@@ -302,6 +302,16 @@ class Config {
     return out;
   }
 
+  // Counts one more against a budget of the whole configuration; past it,
+  // says so once (at the directive where it ran out) and returns false.
+  static bool within_budget(size_t& used, size_t max, std::string_view what, const Directive& d, Sink& sink) {
+    if (++used <= max) return true;
+    if (used == max + 1)
+      sink.error(d.line, d.column,
+                 fmt::format("more than {} {}: the configuration is not read further", max, what));
+    return false;
+  }
+
   void include(const Directive& d, Sink& sink, int depth, std::vector<Directive>& out) {
     if (d.args.size() != 1) {
       sink.error(d.line, d.column, "`include` takes one file or pattern");
@@ -318,14 +328,7 @@ class Config {
       too_deep_reported_ = true;
       return;
     }
-    if (++includes_read_ > kMaxIncludes) {
-      if (includes_read_ == kMaxIncludes + 1) {  // said once, where the budget ran out
-        sink.error(d.line, d.column,
-                   fmt::format("more than {} include directives: the configuration is not read further",
-                               kMaxIncludes));
-      }
-      return;
-    }
+    if (!within_budget(includes_read_, kMaxIncludes, "include directives", d, sink)) return;
     std::string pattern = d.args[0].text;
     if (pattern.empty() || pattern[0] != '/') pattern = conf_dir_ + "/" + pattern;
     bool glob = pattern.find_first_of("*?[") != std::string::npos;
@@ -339,14 +342,7 @@ class Config {
       // nginx reads a file again at every include that names it, so a few
       // files including one another's folder multiply: the files read,
       // counted over the whole configuration, are bounded.
-      if (++files_read_ > kMaxFilesRead) {
-        if (files_read_ == kMaxFilesRead + 1) {  // said once, where the budget ran out
-          sink.error(d.line, d.column,
-                     fmt::format("includes read more than {} files: the configuration is not read further",
-                                 kMaxFilesRead));
-        }
-        return;
-      }
+      if (!within_budget(files_read_, kMaxFilesRead, "files read by includes", d, sink)) return;
       auto text = includes_->read(f);
       if (!text) {
         sink.error(d.args[0].line, d.args[0].column, fmt::format("cannot read the included file `{}`", f));

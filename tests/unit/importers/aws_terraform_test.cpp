@@ -209,9 +209,13 @@ TEST(Terraform, LongAndUnclosedModuleAddresses) {
   EXPECT_EQ(decide(r.fragment, filter(r, nested + "aws_security_group.a").inbound,
                    packet("tcp", "10.1.2.3", 4000, "10.0.0.1", 22)),
             "allow");
-  // A `[` never closed: the address is all module; no exception.
+  // A `[` never closed: the address is all module (no exception), and the
+  // group is still imported under it, with its rule.
   auto unclosed = plan("module.m[0");
-  (void)unclosed;
+  ASSERT_FALSE(unclosed.diagnostics.has_errors()) << dump(unclosed.diagnostics);
+  EXPECT_EQ(decide(unclosed.fragment, filter(unclosed, "module.m[0").inbound,
+                   packet("tcp", "10.1.2.3", 4000, "10.0.0.1", 22)),
+            "allow");
 }
 
 TEST(Terraform, RuleForAGroupOutsideThePlan) {
