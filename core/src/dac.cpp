@@ -139,7 +139,8 @@ Credentials credentials_of(const Policy& policy, const Service& service) {
   c.groups = service.supplementary_gids;
   std::sort(c.groups.begin(), c.groups.end());
   c.groups.erase(std::unique(c.groups.begin(), c.groups.end()), c.groups.end());
-  c.capabilities = service.capabilities_declared ? service.capabilities : (service.uid == 0 ? kAllCapabilities : 0);
+  c.capabilities =
+      service.capabilities_declared ? service.capabilities : (service.uid == 0 ? kAllCapabilities : 0);
   c.umask = service.umask;
   c.domain = service.domain;
   c.view = service.view;
@@ -228,11 +229,13 @@ FileTree::FileTree(const Policy& policy, HostId host) : host_(host) {
   for (const auto& f : policy.files) {
     if (f.host == host) nodes_.push_back(&f);
   }
-  std::sort(nodes_.begin(), nodes_.end(), [](const FileNode* a, const FileNode* b) { return a->path < b->path; });
+  std::sort(nodes_.begin(), nodes_.end(),
+            [](const FileNode* a, const FileNode* b) { return a->path < b->path; });
   for (const auto& m : policy.mounts) {
     if (m.host == host) mounts_.push_back(&m);
   }
-  std::sort(mounts_.begin(), mounts_.end(), [](const Mount* a, const Mount* b) { return a->path.size() < b->path.size(); });
+  std::sort(mounts_.begin(), mounts_.end(),
+            [](const Mount* a, const Mount* b) { return a->path.size() < b->path.size(); });
   std::vector<std::string> implied;
   for (const auto* n : nodes_) {
     std::string p = n->path;
@@ -244,7 +247,8 @@ FileTree::FileTree(const Policy& policy, HostId host) : host_(host) {
   std::sort(implied.begin(), implied.end());
   implied.erase(std::unique(implied.begin(), implied.end()), implied.end());
   for (const auto& p : implied) {
-    auto it = std::lower_bound(nodes_.begin(), nodes_.end(), p, [](const FileNode* n, const std::string& x) { return n->path < x; });
+    auto it = std::lower_bound(nodes_.begin(), nodes_.end(), p,
+                               [](const FileNode* n, const std::string& x) { return n->path < x; });
     if (it == nodes_.end() || (*it)->path != p) implied_.push_back(p);
   }
   for (const auto& p : implied_) {
@@ -260,7 +264,8 @@ FileTree::FileTree(const Policy& policy, HostId host) : host_(host) {
 }
 
 const FileNode* FileTree::find(const std::string& path) const {
-  auto it = std::lower_bound(nodes_.begin(), nodes_.end(), path, [](const FileNode* n, const std::string& x) { return n->path < x; });
+  auto it = std::lower_bound(nodes_.begin(), nodes_.end(), path,
+                             [](const FileNode* n, const std::string& x) { return n->path < x; });
   if (it != nodes_.end() && (*it)->path == path) return *it;
   auto jt = std::lower_bound(implied_.begin(), implied_.end(), path);
   if (jt != implied_.end() && *jt == path) return &assumed_nodes_.at(size_t(jt - implied_.begin()));
@@ -291,8 +296,9 @@ bool FileTree::assumed(const std::string& path) const {
 const Mount* FileTree::mount_of(const std::string& path) const {
   const Mount* best = nullptr;
   for (const auto* m : mounts_) {
-    if (path == m->path || m->path == "/" || (path.size() > m->path.size() && path.compare(0, m->path.size(), m->path) == 0 &&
-                                              path[m->path.size()] == '/')) {
+    if (path == m->path || m->path == "/" ||
+        (path.size() > m->path.size() && path.compare(0, m->path.size(), m->path) == 0 &&
+         path[m->path.size()] == '/')) {
       best = m;  // mounts_ is sorted by length: the last match is the innermost
     }
   }
@@ -428,7 +434,8 @@ class Decider {
       switch (e[i].tag) {
         case AclEntry::Tag::UserObj:
           if (n.uid == who_.uid) {
-            record("acl-entry", n, fmt::format("ACL entry `user::{}`; needs {}", rwx(e[i].perms), want_name(want)));
+            record("acl-entry", n,
+                   fmt::format("ACL entry `user::{}`; needs {}", rwx(e[i].perms), want_name(want)));
             return (e[i].perms & want) == want ? 0 : err::kAccess;
           }
           break;
@@ -447,14 +454,15 @@ class Decider {
             if ((e[i].perms & want) == want) return masked(i, fmt::format("group:{}", e[i].qualifier));
           }
           break;
-        case AclEntry::Tag::Mask:
-          break;
+        case AclEntry::Tag::Mask: break;
         case AclEntry::Tag::Other:
           if (found) {
-            record("acl-entry", n, fmt::format("the ACL's matching group entries do not grant {}", want_name(want)));
+            record("acl-entry", n,
+                   fmt::format("the ACL's matching group entries do not grant {}", want_name(want)));
             return err::kAccess;
           }
-          record("acl-entry", n, fmt::format("ACL entry `other::{}`; needs {}", rwx(e[i].perms), want_name(want)));
+          record("acl-entry", n,
+                 fmt::format("ACL entry `other::{}`; needs {}", rwx(e[i].perms), want_name(want)));
           return (e[i].perms & want) == want ? 0 : err::kAccess;
       }
     }
@@ -466,14 +474,16 @@ class Decider {
   int acl_permission_check(const FileNode& n, uint8_t want) {
     if (n.uid == who_.uid) {
       uint8_t bits = uint8_t((n.mode >> 6) & 7);
-      record("mode-bits", n, fmt::format("owner class ({}) has {}; needs {}", describe(n), rwx(bits), want_name(want)));
+      record("mode-bits", n,
+             fmt::format("owner class ({}) has {}; needs {}", describe(n), rwx(bits), want_name(want)));
       return (want & ~bits) ? err::kAccess : 0;
     }
     if (!n.access_acl.empty() && (n.mode & 070)) return check_acl(n, want);
     bool group = who_.in_group(n.gid);
     uint8_t bits = uint8_t(group ? (n.mode >> 3) & 7 : n.mode & 7);
-    record("mode-bits", n, fmt::format("{} class ({}) has {}; needs {}", group ? "group" : "other", describe(n),
-                                       rwx(bits), want_name(want)));
+    record("mode-bits", n,
+           fmt::format("{} class ({}) has {}; needs {}", group ? "group" : "other", describe(n), rwx(bits),
+                       want_name(want)));
     return (want & ~bits) ? err::kAccess : 0;
   }
 
@@ -485,7 +495,8 @@ class Decider {
       return 0;
     };
     if (n.type == FileType::Directory) {
-      if (!(want & kMayWrite) && who_.has(Capability::DacReadSearch)) return granted_by(Capability::DacReadSearch);
+      if (!(want & kMayWrite) && who_.has(Capability::DacReadSearch))
+        return granted_by(Capability::DacReadSearch);
       if (who_.has(Capability::DacOverride)) return granted_by(Capability::DacOverride);
       return err::kAccess;
     }
@@ -534,7 +545,8 @@ class Decider {
       }
       if (tree_.assumed(a) && !overridden(a) && d == tree_.find(a)) {
         std::string note = fmt::format("{} is not declared: assumed root:root drwxr-xr-x", a);
-        if (std::find(decision.assumptions.begin(), decision.assumptions.end(), note) == decision.assumptions.end()) {
+        if (std::find(decision.assumptions.begin(), decision.assumptions.end(), note) ==
+            decision.assumptions.end()) {
           decision.assumptions.push_back(note);
         }
       }
@@ -590,7 +602,8 @@ class Decider {
   }
 
   bool overridden(const std::string& path) const {
-    return std::any_of(overrides_.begin(), overrides_.end(), [&](const FileNode& o) { return o.path == path; });
+    return std::any_of(overrides_.begin(), overrides_.end(),
+                       [&](const FileNode& o) { return o.path == path; });
   }
 
   int granted() {
@@ -721,15 +734,17 @@ class Decider {
         }
         if ((dir.mode & kSticky) && target->uid != who_.uid && dir.uid != who_.uid) {
           if (!who_.has(Capability::FOwner)) {
-            record("sticky", dir, fmt::format("{} is sticky: only the owner of {} ({}), of the directory ({}) or "
-                                              "CAP_FOWNER may remove it",
-                                              dir.path, path, target->uid, dir.uid));
+            record("sticky", dir,
+                   fmt::format("{} is sticky: only the owner of {} ({}), of the directory ({}) or "
+                               "CAP_FOWNER may remove it",
+                               dir.path, path, target->uid, dir.uid));
             return fail(err::kPerm);
           }
           record("capability", dir, "CAP_FOWNER overrides the sticky directory");
         }
         if (target->append_only || target->immutable) {
-          record("flag", *target, fmt::format("{} is {}", path, target->immutable ? "immutable" : "append-only"));
+          record("flag", *target,
+                 fmt::format("{} is {}", path, target->immutable ? "immutable" : "append-only"));
           return fail(err::kPerm);
         }
         // vfs_unlink / vfs_rmdir: a mount point is busy; then the file
@@ -759,8 +774,8 @@ class Decider {
 
 }  // namespace
 
-AccessDecision decide_access(const FileTree& tree, const Credentials& who, Operation op, const std::string& path,
-                             const std::vector<FileNode>& overrides) {
+AccessDecision decide_access(const FileTree& tree, const Credentials& who, Operation op,
+                             const std::string& path, const std::vector<FileNode>& overrides) {
   Decider d(tree, who, overrides);
   d.decide(op, path);
   return std::move(d.decision);

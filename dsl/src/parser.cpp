@@ -758,7 +758,8 @@ class Builder {
         st.zone = zone(s->zoneDecl());
       } else if (auto* p = s->portsDecl()) {
         st.kind = K::Ports;
-        st.ports = std::make_unique<ast::Ports>(ast::Ports{ident(p->name), service_list(p->serviceList()), origin(p)});
+        st.ports = std::make_unique<ast::Ports>(
+            ast::Ports{ident(p->name), service_list(p->serviceList()), origin(p)});
       } else if (s->firewallDecl()) {
         st.kind = K::Firewall;
         st.firewall = firewall(s->firewallDecl());

@@ -22,8 +22,11 @@ template <typename Encoder>
 bool has_entries(const core::FileTree& tree, const std::vector<FileNode>& overrides, const std::string& dir,
                  const std::vector<core::Mount>& view, const Encoder& enc) {
   std::string prefix = dir == "/" ? "/" : dir + "/";
-  auto below = [&](const std::string& p) { return p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0; };
-  if (std::any_of(overrides.begin(), overrides.end(), [&](const FileNode& o) { return below(o.path); })) return true;
+  auto below = [&](const std::string& p) {
+    return p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0;
+  };
+  if (std::any_of(overrides.begin(), overrides.end(), [&](const FileNode& o) { return below(o.path); }))
+    return true;
   if (!view.empty()) {
     for (const auto& m : view) {
       if (below(m.path)) return true;
@@ -184,7 +187,8 @@ std::string view_key(const std::vector<core::Mount>& view) {
   std::string k;
   for (const auto& m : view) {
     k += fmt::format("{}|{}|", m.path, m.read_only);
-    if (m.cover) k += fmt::format("{}:{}:{}:{}", int(m.cover->type), m.cover->uid, m.cover->gid, m.cover->mode);
+    if (m.cover)
+      k += fmt::format("{}:{}:{}:{}", int(m.cover->type), m.cover->uid, m.cover->gid, m.cover->mode);
     k += '\n';
   }
   return k;
@@ -192,7 +196,8 @@ std::string view_key(const std::vector<core::Mount>& view) {
 }  // namespace
 
 // DAC alone, for the symbolic subject, in the view of the tree it has.
-z3::expr AccessEncoder::dac(core::Operation op, const std::string& path, const std::vector<FileNode>& overrides) {
+z3::expr AccessEncoder::dac(core::Operation op, const std::string& path,
+                            const std::vector<FileNode>& overrides) {
   std::map<std::string, std::vector<size_t>> views;
   for (size_t i = 0; i < subjects_.size(); ++i) views[view_key(subjects_[i].credentials.view)].push_back(i);
   if (views.size() <= 1) {
@@ -233,14 +238,16 @@ z3::expr AccessEncoder::open_existing(const FileNode& n, uint8_t want, bool appe
   if ((want & kWrite) && n.append_only && !append) return ctx_.bool_val(false);
   if (exec && n.type != FileType::Regular) return ctx_.bool_val(false);
   if (n.type == FileType::Socket) return ctx_.bool_val(false);  // ENXIO: sockets are connected to, not opened
-  if ((want & kWrite) && (n.type == FileType::Regular || n.type == FileType::Directory || n.type == FileType::Symlink) &&
+  if ((want & kWrite) &&
+      (n.type == FileType::Regular || n.type == FileType::Directory || n.type == FileType::Symlink) &&
       read_only(n.path)) {
     return ctx_.bool_val(false);
   }
   return ok;
 }
 
-z3::expr AccessEncoder::allowed(core::Operation op, const std::string& path, const std::vector<FileNode>& overrides) {
+z3::expr AccessEncoder::allowed(core::Operation op, const std::string& path,
+                                const std::vector<FileNode>& overrides) {
   return decide(op, path, overrides).granted;
 }
 
@@ -260,7 +267,7 @@ AccessEncoder::Decision AccessEncoder::decide(core::Operation op, const std::str
 }
 
 z3::expr AccessEncoder::allowed_in_view(core::Operation op, const std::string& path,
-                                       const std::vector<FileNode>& overrides) {
+                                        const std::vector<FileNode>& overrides) {
   using core::Operation;
   if (path == "/" && (op == Operation::Create || op == Operation::Delete)) return ctx_.bool_val(false);
   const FileNode* target = node(path, overrides);

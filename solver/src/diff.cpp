@@ -34,8 +34,9 @@ core::NetworkQuestion all_traffic_to(core::HostId host) {
 
 std::vector<Dim> universe_of(core::Family f) {
   Dim addresses = f == core::Family::V4 ? Dim::range(0, 0xffffffffu) : Dim::all();
-  return {addresses, addresses, Dim::range(0, 255), Dim::range(0, 65535), Dim::range(0, 65535), Dim::range(0, 255),
-          Dim::range(0, 255)};
+  return {
+      addresses,          addresses,         Dim::range(0, 255), Dim::range(0, 65535), Dim::range(0, 65535),
+      Dim::range(0, 255), Dim::range(0, 255)};
 }
 
 BoxSet rehome(const BoxSet& s, const std::vector<Dim>* universe) {
@@ -113,7 +114,8 @@ ExactSet answer_of(const Change& c) {
 
 class NetworkDiff {
  public:
-  NetworkDiff(const core::Policy& before, const core::Policy& after, const DiffOptions& options, core::Report& report)
+  NetworkDiff(const core::Policy& before, const core::Policy& after, const DiffOptions& options,
+              core::Report& report)
       : before_(before), after_(after), options_(options), report_(report) {}
 
   // Returns whether the host's traffic changed (and whether that was proved).
@@ -180,12 +182,13 @@ class NetworkDiff {
     PacketTerms p = PacketTerms::fresh(ctx, "diff");
     Encoder et(ctx, *to.policy, stats), ef(ctx, *from.policy, stats);
     z3::expr in_to = to.space ? et.in_space(p, *to.space) : ctx.bool_val(false);
-    z3::expr adm_to = to.space ? et.admitted(to.space->path, p, forward_bounds(*to.space), reply_bounds(*to.space))
-                               : ctx.bool_val(false);
+    z3::expr adm_to = to.space
+                          ? et.admitted(to.space->path, p, forward_bounds(*to.space), reply_bounds(*to.space))
+                          : ctx.bool_val(false);
     z3::expr in_from = from.space ? ef.in_space(p, *from.space) : ctx.bool_val(false);
-    z3::expr adm_from = from.space
-                            ? ef.admitted(from.space->path, p, forward_bounds(*from.space), reply_bounds(*from.space))
-                            : ctx.bool_val(false);
+    z3::expr adm_from =
+        from.space ? ef.admitted(from.space->path, p, forward_bounds(*from.space), reply_bounds(*from.space))
+                   : ctx.bool_val(false);
     z3::expr changed = in_to && adm_to && !(in_from && adm_from);
     Certifier cert(ctx, et, ef, p, et.well_formed(p), changed, options_.limits, stats);
     Certification c = cert.certify(reported);
@@ -235,11 +238,12 @@ class NetworkDiff {
                       : admitted(to_evals, false) && (from_evals.empty() || !admitted(from_evals, true));
     if (!ok) core::internal_error(fmt::format("diff witness {} failed replay", w->packet.to_string()));
     f.network = core::describe(*to.policy, to_evals.front().outcome, to_evals.front().valuation);
-    if (!from_evals.empty()) f.baseline = core::describe(*from.policy, from_evals.front().outcome, from_evals.front().valuation);
+    if (!from_evals.empty())
+      f.baseline = core::describe(*from.policy, from_evals.front().outcome, from_evals.front().valuation);
   }
 
-  void report(const std::string& host, const Side& to, const Side& from, const Change& c, bool added, bool exact,
-              bool& certified) {
+  void report(const std::string& host, const Side& to, const Side& from, const Change& c, bool added,
+              bool exact, bool& certified) {
     ExactSet set = answer_of(c);
     if (exact) certified &= certify(to, from, set);
     core::Finding f;
@@ -288,7 +292,8 @@ class NetworkDiff {
     core::Finding f = base;
     f.rule_id = "new-exposure";
     bool certain = !c.must_empty();
-    f.severity = gated(options_, Gate::NewExposure) && certain ? core::Severity::Error : core::Severity::Warning;
+    f.severity =
+        gated(options_, Gate::NewExposure) && certain ? core::Severity::Error : core::Severity::Warning;
     f.message = fmt::format("{}: the change newly admits traffic from untrusted zone{} {}{}", host,
                             zones.size() == 1 ? "" : "s", fmt::join(zones, ", "),
                             certain ? "" : " (only for some values of unknown conditions)");
@@ -361,8 +366,8 @@ bool access_diff(const core::Policy& before, const core::Policy& after, const Di
           break;
         case core::FileType::Socket: ops = {core::Operation::Connect, core::Operation::Delete}; break;
         default:
-          ops = {core::Operation::Read, core::Operation::Write, core::Operation::Append, core::Operation::Execute,
-                 core::Operation::Delete};
+          ops = {core::Operation::Read, core::Operation::Write, core::Operation::Append,
+                 core::Operation::Execute, core::Operation::Delete};
       }
       for (const auto& s : subjects) {
         for (core::Operation op : ops) {
@@ -377,8 +382,9 @@ bool access_diff(const core::Policy& before, const core::Policy& after, const Di
           core::Finding f;
           f.rule_id = da.granted ? "newly-granted" : "revoked";
           f.severity = gated(options, Gate::AnyChange) ? core::Severity::Error : core::Severity::Warning;
-          f.message = fmt::format("{}: {} {} {} {}: {}", ha.name, s.key, da.granted ? "can now" : "can no longer",
-                                  core::operation_name(op), path, (da.granted ? da : db).decisive.detail);
+          f.message =
+              fmt::format("{}: {} {} {} {}: {}", ha.name, s.key, da.granted ? "can now" : "can no longer",
+                          core::operation_name(op), path, (da.granted ? da : db).decisive.detail);
           f.origin = (na ? na->origin : nb->origin);
           auto witness = [&](const core::Credentials& c, const core::AccessDecision& d) {
             core::AccessWitness w;
@@ -420,11 +426,13 @@ bool assert_diff(const core::Policy& before, const core::Policy& after, const Di
     changed = true;
     core::Finding f;
     f.rule_id = holds ? "assert-fixed" : "assert-broken";
-    f.severity = !holds && gated(options, Gate::BrokenAssert) ? core::Severity::Error
-                                                              : (holds ? core::Severity::Note : core::Severity::Warning);
-    f.message = fmt::format("`{}` {}: {}", q.text,
-                            holds ? "now holds" : (it == old_verdicts.end() ? "is new and does not hold" : "no longer holds"),
-                            r.reason);
+    f.severity = !holds && gated(options, Gate::BrokenAssert)
+                     ? core::Severity::Error
+                     : (holds ? core::Severity::Note : core::Severity::Warning);
+    f.message = fmt::format(
+        "`{}` {}: {}", q.text,
+        holds ? "now holds" : (it == old_verdicts.end() ? "is new and does not hold" : "no longer holds"),
+        r.reason);
     f.origin = q.origin;
     f.network = r.network;
     f.access = r.access;
@@ -435,7 +443,8 @@ bool assert_diff(const core::Policy& before, const core::Policy& after, const Di
 
 }  // namespace
 
-void diff(const core::Policy& before, const core::Policy& after, const DiffOptions& options, core::Report& report) {
+void diff(const core::Policy& before, const core::Policy& after, const DiffOptions& options,
+          core::Report& report) {
   std::set<std::string> hosts;
   for (const auto& h : before.hosts) hosts.insert(h.name);
   for (const auto& h : after.hosts) hosts.insert(h.name);

@@ -147,8 +147,9 @@ struct Session::Impl {
     }
     auto r = core::evaluate_path(policy, path, packet, valuation);
     if (auto* need = std::get_if<core::AtomNeeded>(&r)) {
-      return fmt::format("witness {} failed replay: the evaluator consults `{}`, which the witness does not value",
-                         packet.to_string(), need->key);
+      return fmt::format(
+          "witness {} failed replay: the evaluator consults `{}`, which the witness does not value",
+          packet.to_string(), need->key);
     }
     auto& outcome = std::get<core::PathOutcome>(r);
     if (outcome.admitted != expect_admitted) {
@@ -164,14 +165,15 @@ struct Session::Impl {
   void choose_witness(core::Result& r, const Encoding& e, const std::optional<Witness>& canonical,
                       const Outcome& solver, bool expect_admitted, bool expect_all, bool engine_complete) {
     std::vector<core::Evaluation> evals;
-    if (canonical && !replays(e.space.path, canonical->packet, canonical->valuation, expect_admitted, expect_all,
-                              evals)) {
+    if (canonical &&
+        !replays(e.space.path, canonical->packet, canonical->valuation, expect_admitted, expect_all, evals)) {
       set_witness(r, e.space, pick(evals));
       return;
     }
     if (engine_complete) ++stats.engine_disagreements;
     if (!solver.packet) core::internal_error("no witness to show");
-    if (auto failure = replays(e.space.path, *solver.packet, solver.valuation, expect_admitted, expect_all, evals)) {
+    if (auto failure =
+            replays(e.space.path, *solver.packet, solver.valuation, expect_admitted, expect_all, evals)) {
       core::internal_error(*failure);
     }
     set_witness(r, e.space, pick(evals));
@@ -230,7 +232,8 @@ struct Session::Impl {
       std::vector<core::Evaluation> evals;
       if (contra) {
         if (!replays(e.space.path, contra->packet, contra->valuation, want_admitted, false, evals)) {
-          core::internal_error(fmt::format("the solver proved no packet is {}, but {} is", want_admitted ? "admitted" : "denied",
+          core::internal_error(fmt::format("the solver proved no packet is {}, but {} is",
+                                           want_admitted ? "admitted" : "denied",
                                            contra->packet.to_string()));
         }
         ++stats.engine_disagreements;
@@ -239,7 +242,8 @@ struct Session::Impl {
       r.reason = none_reason;
       if (want_admitted && if_none == core::Verdict::Violated && w.any) {
         // Show where a packet of the question stops.
-        if (!replays(e.space.path, w.any->packet, {}, false, true, evals)) set_witness(r, e.space, pick(evals));
+        if (!replays(e.space.path, w.any->packet, {}, false, true, evals))
+          set_witness(r, e.space, pick(evals));
       }
       return r;
     }
@@ -270,7 +274,8 @@ struct Session::Impl {
     if (const auto* a = std::get_if<core::AccessQuestion>(&question.body)) {
       return answer_access(ctx, policy, question, *a, limits, stats);
     }
-    if (const auto* c = std::get_if<core::ConflictsQuestion>(&question.body)) return no_conflicts(question, *c);
+    if (const auto* c = std::get_if<core::ConflictsQuestion>(&question.body))
+      return no_conflicts(question, *c);
     const auto* q = std::get_if<core::NetworkQuestion>(&question.body);
     if (!q) core::internal_error("unhandled question kind");
     switch (q->claim) {
@@ -301,8 +306,7 @@ struct Session::Impl {
                            "a packet from outside the allowed sources is admitted for some values of unknown "
                            "conditions");
       }
-      case core::NetworkClaim::QueryReach:
-        return exact_set(question, *q);
+      case core::NetworkClaim::QueryReach: return exact_set(question, *q);
     }
     core::internal_error("unhandled question kind");
   }
@@ -318,7 +322,9 @@ struct Session::Impl {
     auto findings = find_conflicts(policy, c.host).findings;
     if (findings.empty()) {
       r.verdict = core::Verdict::Holds;
-      r.reason = "proved: every declared access of every service is granted, including on files other services create";
+      r.reason =
+          "proved: every declared access of every service is granted, including on files other services "
+          "create";
       return r;
     }
     r.verdict = core::Verdict::Violated;
@@ -398,7 +404,9 @@ core::Result Session::answer(const core::Question& question) {
   }
 }
 
-const Statistics& Session::statistics() const { return impl_->stats; }
+const Statistics& Session::statistics() const {
+  return impl_->stats;
+}
 
 void Session::conflicts(core::Report& report, std::optional<core::HostId> host) {
   ConflictReport c = find_conflicts(impl_->policy, host);
@@ -438,22 +446,25 @@ void Session::conflicts(core::Report& report, std::optional<core::HostId> host) 
         core::Finding f;
         f.rule_id = "privileged-exposure";
         f.severity = r.verdict == core::Verdict::Holds ? core::Severity::Error : core::Severity::Warning;
-        f.message = fmt::format("{} runs {} and listens on {}, which untrusted zone `{}` {} reach",
-                                svc.name, who.uid == 0 ? "as root" : "with CAP_DAC_OVERRIDE", l.to_string(), zone.name,
-                                r.verdict == core::Verdict::Holds ? "can" : "may (depending on unknown conditions)");
+        f.message =
+            fmt::format("{} runs {} and listens on {}, which untrusted zone `{}` {} reach", svc.name,
+                        who.uid == 0 ? "as root" : "with CAP_DAC_OVERRIDE", l.to_string(), zone.name,
+                        r.verdict == core::Verdict::Holds ? "can" : "may (depending on unknown conditions)");
         f.origin = l.origin;
         f.related.push_back({svc.origin, fmt::format("{} is declared here", svc.name)});
         f.related.push_back({zone.origin, fmt::format("`{}` is marked untrusted here", zone.name)});
         f.network = r.network;
-        f.fix = fmt::format("run {} as an unprivileged user (or drop CAP_DAC_OVERRIDE), or keep `{}` from reaching {}",
-                            svc.name, zone.name, l.to_string());
+        f.fix = fmt::format(
+            "run {} as an unprivileged user (or drop CAP_DAC_OVERRIDE), or keep `{}` from reaching {}",
+            svc.name, zone.name, l.to_string());
         report.findings.push_back(std::move(f));
       }
     }
   }
 }
 
-core::Result Session::answer_through(const core::Question& question, std::vector<core::ListenerId> listeners) {
+core::Result Session::answer_through(const core::Question& question,
+                                     std::vector<core::ListenerId> listeners) {
   return impl_->answer(question, std::move(listeners));
 }
 

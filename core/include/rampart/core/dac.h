@@ -20,14 +20,14 @@ namespace rampart::core {
 
 // The identity a process acts with.
 struct Credentials {
-  std::string name;  // user or service name, for people
-  std::string kind;  // "user" or "service"
-  uint32_t uid = 0;  // fsuid
-  uint32_t gid = 0;  // fsgid
-  std::vector<uint32_t> groups;  // supplementary groups
+  std::string name;                // user or service name, for people
+  std::string kind;                // "user" or "service"
+  uint32_t uid = 0;                // fsuid
+  uint32_t gid = 0;                // fsgid
+  std::vector<uint32_t> groups;    // supplementary groups
   CapabilitySet capabilities = 0;  // effective set
   uint16_t umask = 022;
-  std::string domain;  // SELinux, when known
+  std::string domain;       // SELinux, when known
   std::vector<Mount> view;  // the service's own mounts (Service::view)
   // False when the uid or gid is not known (a service whose identity its
   // file does not give: compose's `user: www-data`, resolved in the image):
@@ -61,21 +61,21 @@ class GroupMemberships {
 // errno values the decision reports (as Linux numbers them).
 namespace err {
 inline constexpr int kOk = 0;
-inline constexpr int kPerm = 1;      // EPERM: immutable, append-only, sticky directory
-inline constexpr int kNoEnt = 2;     // ENOENT: no such file
-inline constexpr int kAccess = 13;   // EACCES: permission bits or ACL
-inline constexpr int kExist = 17;    // EEXIST
-inline constexpr int kNotDir = 20;   // ENOTDIR: an ancestor is not a directory
-inline constexpr int kIsDir = 21;    // EISDIR: writing a directory
-inline constexpr int kReadOnly = 30; // EROFS: read-only mount
+inline constexpr int kPerm = 1;       // EPERM: immutable, append-only, sticky directory
+inline constexpr int kNoEnt = 2;      // ENOENT: no such file
+inline constexpr int kAccess = 13;    // EACCES: permission bits or ACL
+inline constexpr int kExist = 17;     // EEXIST
+inline constexpr int kNotDir = 20;    // ENOTDIR: an ancestor is not a directory
+inline constexpr int kIsDir = 21;     // EISDIR: writing a directory
+inline constexpr int kReadOnly = 30;  // EROFS: read-only mount
 }  // namespace err
 std::string errno_name(int e);
 
 struct AccessDecision {
   bool granted = false;
   int error = err::kOk;
-  AccessCheck decisive;              // the check that decided
-  std::vector<AccessCheck> checks;   // every check made, in order
+  AccessCheck decisive;                  // the check that decided
+  std::vector<AccessCheck> checks;       // every check made, in order
   std::vector<std::string> assumptions;  // e.g. an undeclared directory assumed root:root 0755
   // DAC ∧ SELinux (decide_file_access, selinux_eval.h): each half on its own.
   // `selinux` is absent when the host has no SELinux policy (or its outcome is
@@ -115,8 +115,8 @@ class FileTree {
 
 // Decides one access. `file_override`, when given, replaces (or adds) the
 // node at its path: how created files and proposed fixes are checked.
-AccessDecision decide_access(const FileTree& tree, const Credentials& who, Operation op, const std::string& path,
-                             const std::vector<FileNode>& overrides = {});
+AccessDecision decide_access(const FileTree& tree, const Credentials& who, Operation op,
+                             const std::string& path, const std::vector<FileNode>& overrides = {});
 
 // The node a `create` by `who` at `path` produces (owner, group, mode, ACLs),
 // per open(2), mkdir(2) and acl(5).
